@@ -1,0 +1,3 @@
+from kling_ai_30.cli import main
+
+raise SystemExit(main())

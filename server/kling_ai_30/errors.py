@@ -1,0 +1,134 @@
+"""The one exception tree of kling-ai-30.
+
+Every error is a ``KlingError`` whose ``str()`` is one sentence a person (or the model reading
+an MCP tool result) can act on: what happened, then what to do next. None ever contains a token.
+
+```
+KlingError
+ ├─ ConfigError                    settings or the skill's frontmatter are unusable
+ ├─ InputError                     the caller's input was refused before any request was sent
+ │   ├─ UnsupportedFileError       4001 (also raised when the backend answers 4001)
+ │   └─ FileTooLargeError          4002 (likewise)
+ ├─ APIError                       the backend answered with an error code or status
+ │   ├─ TokenExpiredError          1001 bad or expired token
+ │   ├─ SessionNotFoundError       1002
+ │   ├─ InsufficientCreditsError   2001 (carries the registration link for anonymous users)
+ │   ├─ MissingClientIdError       HTTP 400 on the anonymous-token call
+ │   ├─ ExportBlockedError         HTTP 402: a plan problem, not credits
+ │   ├─ RateLimitedError           HTTP 429
+ │   ├─ RenderFailedError          the render finished as failed
+ │   └─ ServerError                HTTP 5xx
+ ├─ BackendUnavailableError        no answer: connection refused, DNS, timeout
+ ├─ StreamError                    the chat stream broke or carried an error
+ └─ JobError                       an unknown job id, or a job that cannot continue
+```
+"""
+
+from __future__ import annotations
+
+from .policy import SUPPORTED_EXTENSIONS
+
+
+class KlingError(Exception):
+    """Root of every error this package raises on purpose."""
+
+    #: The backend's code (1001, 2001, ...) or HTTP status (400, 402, 429) when there is one.
+    code: int | None = None
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class ConfigError(KlingError):
+    """Settings or the skill's frontmatter cannot be used."""
+
+
+class InputError(KlingError):
+    """The caller's input was refused locally; nothing was sent."""
+
+
+def supported_formats_text() -> str:
+    return ", ".join(ext for ext in SUPPORTED_EXTENSIONS if ext != "jpeg")
+
+
+class UnsupportedFileError(InputError):
+    code = 4001
+
+    @classmethod
+    def default(cls, detail: str = "That file type is not supported") -> UnsupportedFileError:
+        return cls(f"{detail}. Supported formats: {supported_formats_text()}.")
+
+
+class FileTooLargeError(InputError):
+    code = 4002
+
+    @classmethod
+    def default(cls, detail: str = "That file is too large") -> FileTooLargeError:
+        return cls(f"{detail}. The limit is 200 MB: compress it or trim it to a shorter clip and try again.")
+
+
+class APIError(KlingError):
+    """The backend answered, and the answer was an error."""
+
+    def __init__(self, message: str, *, code: int | None = None, status_code: int | None = None) -> None:
+        super().__init__(message, code=code)
+        self.status_code = status_code
+
+
+class TokenExpiredError(APIError):
+    code = 1001
+
+
+class SessionNotFoundError(APIError):
+    code = 1002
+
+
+class InsufficientCreditsError(APIError):
+    code = 2001
+
+    def __init__(self, message: str, *, register_url: str | None = None, status_code: int | None = None) -> None:
+        super().__init__(message, status_code=status_code)
+        #: For anonymous users: where to register so the credits carry over (``?bind=<user id>``).
+        self.register_url = register_url
+
+
+class MissingClientIdError(APIError):
+    code = 400
+
+
+class ExportBlockedError(APIError):
+    code = 402
+
+
+class RateLimitedError(APIError):
+    code = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None, status_code: int | None = 429) -> None:
+        super().__init__(message, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class RenderFailedError(APIError):
+    """The render job ended as failed."""
+
+
+class ServerError(APIError):
+    """The backend failed (HTTP 5xx)."""
+
+
+class BackendUnavailableError(KlingError):
+    """The backend could not be reached or did not answer in time."""
+
+
+class StreamError(KlingError):
+    """The chat stream broke, was malformed, or carried an error from the backend."""
+
+
+class JobError(KlingError):
+    """A job id that is unknown, or a job that cannot continue."""

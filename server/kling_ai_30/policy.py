@@ -1,0 +1,66 @@
+"""Every number that is a policy, in one place, each with where it comes from.
+
+"skill text" is ../shared/reference/skill-text.md (the user's design); "api notes" is
+reference/nemo-api.md; "mcp notes" is reference/mcp-notes.md.
+"""
+
+from __future__ import annotations
+
+# --- backend defaults (skill text: "API base"; api notes §1.1, §8.3) ---
+DEFAULT_API_URL = "https://mega-api-prod.nemovideo.ai"
+DEFAULT_WEB_URL = "https://nemovideo.com"
+APP_NAME = "nemo_agent"  # skill text: app_name in /run_sse and the path segment everywhere else
+USER_PLACEHOLDER = "me"  # api notes §2.2: the backend resolves the user from the token
+
+# --- HTTP (our choice: a stuck backend must not hang a tool call forever) ---
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 60.0
+# skill text: "Max timeout: 15 minutes" for /run_sse.
+SSE_MAX_DURATION_S = 15 * 60
+# api notes §10: "10 min heartbeats-only -> assume timeout"; a read gap this long means the stream is dead.
+SSE_READ_GAP_S = 10 * 60
+# Transient failures (connection refused, 5xx, 408) on idempotent requests: anthropic SDK's defaults.
+MAX_TRANSIENT_RETRIES = 2
+TRANSIENT_RETRY_BASE_S = 0.5
+TRANSIENT_RETRY_CAP_S = 8.0
+
+# --- auth (skill text: error table and "Free token") ---
+RATE_LIMIT_RETRY_DELAY_S = 30.0  # skill text: 429 -> "Retry in 30s once"
+ANONYMOUS_TOKEN_TTL_S = 7 * 24 * 3600  # skill text: "7-day expiry"
+# Renew a cached token this long before its stated expiry, so a request never races the deadline.
+TOKEN_EXPIRY_MARGIN_S = 300
+CLIENT_ID_MAX_LEN = 64  # api notes §8.4
+
+# --- uploads (skill text: "Supported formats" and "Max file size is 200MB") ---
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+VIDEO_EXTENSIONS = ("mp4", "mov", "avi", "webm", "mkv")
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp")  # jpeg: api notes §3.5 (the CLI accepts it)
+AUDIO_EXTENSIONS = ("mp3", "wav", "m4a", "aac")
+SUPPORTED_EXTENSIONS = VIDEO_EXTENSIONS + IMAGE_EXTENSIONS + AUDIO_EXTENSIONS
+UPLOAD_CHUNK_BYTES = 256 * 1024  # streamed from disk; bounds memory per upload
+DOWNLOAD_CHUNK_BYTES = 256 * 1024
+
+# --- chat stream (skill text: "SSE Event Handling") ---
+STILL_WORKING_EVERY_S = 120.0  # skill text: "Every 2 min: '⏳ Still working...'"
+# api notes §5.6 (skill §3.6): after a dropped stream, never re-send; poll state at 30 s, then
+# every 60 s, and give up after 5 unchanged polls.
+RECOVERY_FIRST_POLL_S = 30.0
+RECOVERY_POLL_EVERY_S = 60.0
+RECOVERY_MAX_UNCHANGED_POLLS = 5
+
+# --- export (skill text: "Export"; api notes §3.10 conflict on cadence) ---
+# The skill text polls every 30 s, which wastes up to 30 s per export. We poll fast while a
+# render is likely to finish and back off, capped so a long render costs few requests:
+# 1 s for the first 90 s (renders take 30-90 s per the skill text), then x1.5 up to 10 s.
+RENDER_POLL_FAST_S = 1.0
+RENDER_POLL_FAST_WINDOW_S = 90.0
+RENDER_POLL_BACKOFF = 1.5
+RENDER_POLL_CAP_S = 10.0
+RENDER_MAX_WAIT_S = 15 * 60  # api notes §10 says ~5 min; long 1080p renders get three times that
+RENDER_SUBMIT_RETRIES = 1  # skill text / api notes §7: "On failure: new id, retry once"
+
+# --- MCP tool waits (mcp notes §6: Claude Desktop cuts calls at ~60 s) ---
+DEFAULT_WAIT_S = 45.0
+MAX_WAIT_S = 110.0  # under Claude Code's 120 s auto-background line
+PROGRESS_HEARTBEAT_S = 10.0  # mcp notes §4.3: a heartbeat at least every 10 s
+MAX_MESSAGE_CHARS = 4000  # a chat instruction, not a document; keeps results and logs bounded
