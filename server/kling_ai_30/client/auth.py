@@ -1,0 +1,154 @@
+"""Credentials: the client id, and the token cache that spares the 1-token-per-7-days quota.
+
+The anonymous-token call is limited to one token per client id every 7 days (skill text), so a
+restart must reuse the cached token rather than ask again; it is renewed only when it has
+expired (or is about to) or the backend rejects it (1001), always with the same client id.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from ..errors import APIError
+from ..policy import ANONYMOUS_TOKEN_TTL_S, CLIENT_ID_MAX_LEN, TOKEN_EXPIRY_MARGIN_S
+from ..redaction import register_secret
+from ..storage import atomic_write_json, atomic_write_text, load_json
+
+_CLIENT_ID_OK = re.compile(rf"^[A-Za-z0-9._:\-]{{1,{CLIENT_ID_MAX_LEN}}}$")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A token and what we know about its owner. ``repr`` never shows the token."""
+
+    token: SecretStr
+    user_id: str | None
+    anonymous: bool
+    expires_at: float | None
+    """Epoch seconds, or None when unknown (a user-supplied NEMO_TOKEN)."""
+    from_env: bool = False
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at - TOKEN_EXPIRY_MARGIN_S
+
+    def bearer(self) -> str:
+        return f"Bearer {self.token.get_secret_value()}"
+
+
+class ClientIdStore:
+    """``NEMO_CLIENT_ID`` if set, else the id persisted at ``<config>/nemovideo/client_id``."""
+
+    def __init__(self, path: Path, *, from_env: str | None = None) -> None:
+        self.path = path
+        self._from_env = from_env.strip() if from_env and from_env.strip() else None
+        self._cached: str | None = None
+
+    def get(self) -> str:
+        if self._from_env is not None:
+            return self._from_env
+        if self._cached is None:
+            self._cached = self._read() or self._create()
+        return self._cached
+
+    def regenerate(self) -> str:
+        """A fresh id, persisted (the backend said the old one was missing or unusable)."""
+        self._from_env = None
+        self._cached = self._create()
+        return self._cached
+
+    def _read(self) -> str | None:
+        try:
+            value = self.path.read_text(encoding="utf-8").strip()
+        except (FileNotFoundError, UnicodeDecodeError, IsADirectoryError):
+            return None
+        return value if _CLIENT_ID_OK.match(value) else None
+
+    def _create(self) -> str:
+        value = str(uuid.uuid4())
+        # The file holds only the id (skill text); other NemoVideo skills read the same file.
+        atomic_write_text(self.path, value + "\n", mode=0o600)
+        return value
+
+
+class TokenCache:
+    """Anonymous tokens by backend URL, in one 0600 JSON file under a 0700 directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self, api_url: str) -> Credentials | None:
+        entries = self._entries()
+        entry = entries.get(api_url)
+        if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+            return None
+        register_secret(entry["token"])
+        expires = entry.get("expires_at")
+        return Credentials(
+            token=SecretStr(entry["token"]),
+            user_id=entry.get("user_id") if isinstance(entry.get("user_id"), str) else None,
+            anonymous=bool(entry.get("anonymous", True)),
+            expires_at=float(expires) if isinstance(expires, int | float) else None,
+        )
+
+    def store(self, api_url: str, credentials: Credentials) -> None:
+        entries = self._entries()
+        entries[api_url] = {
+            "token": credentials.token.get_secret_value(),
+            "user_id": credentials.user_id,
+            "anonymous": credentials.anonymous,
+            "expires_at": credentials.expires_at,
+        }
+        atomic_write_json(self.path, entries, mode=0o600)
+
+    def forget(self, api_url: str) -> None:
+        entries = self._entries()
+        if entries.pop(api_url, None) is not None:
+            atomic_write_json(self.path, entries, mode=0o600)
+
+    def _entries(self) -> dict[str, Any]:
+        loaded = load_json(self.path).value
+        return loaded if isinstance(loaded, dict) else {}
+
+
+def credentials_from_grant(data: Any, *, now: float) -> Credentials:
+    """Credentials from the anonymous-token response's ``data``."""
+    token = data.get("token") if isinstance(data, dict) else None
+    if not isinstance(token, str) or not token:
+        raise APIError("The backend's token response had no token; try again later.")
+    register_secret(token)
+    expires_at = _parse_time(data.get("expires_at")) or now + ANONYMOUS_TOKEN_TTL_S
+    user_id = data.get("user_id")
+    return Credentials(
+        token=SecretStr(token),
+        user_id=user_id if isinstance(user_id, str) else None,
+        anonymous=True,
+        expires_at=expires_at,
+    )
+
+
+def env_credentials(token: SecretStr) -> Credentials:
+    register_secret(token.get_secret_value())
+    return Credentials(token=token, user_id=None, anonymous=False, expires_at=None, from_env=True)
+
+
+def _parse_time(value: Any) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+Clock = Callable[[], float]

@@ -1,0 +1,673 @@
+"""The NemoVideo backend client: one ``httpx.AsyncClient``, every endpoint the skill uses.
+
+Cross-cutting behaviour lives here once (DESIGN.md "Backend client"):
+
+- attribution headers on every request, ``Authorization`` on all but the anonymous-token call;
+- envelopes unwrapped and errors mapped in ``envelope.unwrap``;
+- recovery, at most once per request: 1001 -> a new anonymous token with the same client id;
+  1002 -> a new session (replacing the caller's ``Session`` in place); on the token call itself,
+  400 -> a new client id, 429 -> wait 30 s and try once more;
+- transient failures (connection refused, 5xx, 408) retried with backoff, but only where a
+  repeat cannot double anything: GETs, and requests that never reached the server;
+- uploads streamed from disk and downloads streamed to disk, so memory stays flat.
+
+Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTransport``) and
+``sleep``/``clock``, so nothing waits for real.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+
+from ..config import Settings
+from ..errors import (
+    APIError,
+    BackendUnavailableError,
+    InputError,
+    KlingError,
+    MissingClientIdError,
+    RateLimitedError,
+    SessionNotFoundError,
+    StreamError,
+    TokenExpiredError,
+)
+from ..policy import (
+    APP_NAME,
+    CONNECT_TIMEOUT_S,
+    DOWNLOAD_CHUNK_BYTES,
+    MAX_TRANSIENT_RETRIES,
+    RATE_LIMIT_RETRY_DELAY_S,
+    READ_TIMEOUT_S,
+    SSE_READ_GAP_S,
+    TRANSIENT_RETRY_BASE_S,
+    TRANSIENT_RETRY_CAP_S,
+    USER_PLACEHOLDER,
+)
+from ..skill import SkillIdentity
+from .auth import ClientIdStore, Credentials, TokenCache, credentials_from_grant, env_credentials
+from .envelope import ErrorContext, unwrap
+from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult
+from .session import Session
+from .uploads import CheckedFile, check_media_url, check_upload_file
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+ProgressFn = Callable[[int, int | None], None]
+"""Called with (bytes done, bytes total or None)."""
+SessionListener = Callable[[Session], None]
+
+_RETRYABLE_STATUS = frozenset({408, 500, 502, 503, 504})
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class BackendClient:
+    """Async client for the NemoVideo mega-api (or the local backend that imitates it)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        identity: SkillIdentity,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = anyio.sleep,
+        clock: Clock = time.time,
+        token_cache: TokenCache | None = None,
+        client_ids: ClientIdStore | None = None,
+        on_session_replaced: SessionListener | None = None,
+    ) -> None:
+        self.settings = settings
+        self.identity = identity
+        self._sleep = sleep
+        self._clock = clock
+        self._tokens = token_cache if token_cache is not None else TokenCache(settings.token_cache_path)
+        self._client_ids = (
+            client_ids
+            if client_ids is not None
+            else ClientIdStore(settings.client_id_path, from_env=settings.client_id)
+        )
+        self._on_session_replaced = on_session_replaced
+        self._credentials: Credentials | None = None
+        self._token_lock = anyio.Lock()
+        self._http = httpx.AsyncClient(
+            base_url=settings.api_url,
+            transport=transport,
+            headers=identity.headers(),
+            timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+            follow_redirects=False,
+        )
+        # Downloads go to CDNs: no base URL, no attribution or auth headers, redirects allowed.
+        self._cdn = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+            follow_redirects=True,
+        )
+
+    async def __aenter__(self) -> BackendClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+        await self._cdn.aclose()
+
+    # ----------------------------------------------------------------- auth
+
+    @property
+    def user_id(self) -> str | None:
+        return self._credentials.user_id if self._credentials else None
+
+    @property
+    def anonymous(self) -> bool:
+        creds = self._credentials
+        if creds is None:
+            return self.settings.token is None
+        if creds.from_env and creds.user_id:
+            return creds.user_id.startswith("anon_")
+        return creds.anonymous
+
+    async def ensure_credentials(self) -> Credentials:
+        """The current credentials: ``NEMO_TOKEN``, else a cached anonymous token, else a new one."""
+        async with self._token_lock:
+            if self._credentials is not None and not self._credentials.expired(self._clock()):
+                return self._credentials
+            if self.settings.token is not None:
+                self._credentials = env_credentials(self.settings.token)
+                return self._credentials
+            cached = self._tokens.load(self.settings.api_url)
+            if cached is not None and not cached.expired(self._clock()):
+                self._credentials = cached
+                return cached
+            self._credentials = await self._issue_anonymous_token()
+            return self._credentials
+
+    async def _renew_after_rejection(self, rejected: Credentials) -> None:
+        async with self._token_lock:
+            if self._credentials is not None and self._credentials.token != rejected.token:
+                return  # another request already renewed it
+            self._tokens.forget(self.settings.api_url)
+            self._credentials = await self._issue_anonymous_token()
+
+    async def _issue_anonymous_token(self) -> Credentials:
+        """``POST /api/auth/anonymous-token`` with the persisted client id; 400 and 429 recovered once each."""
+        fixed_client_id = False
+        waited = False
+        while True:
+            client_id = self._client_ids.get()
+            try:
+                response = await self._send(
+                    "POST", "/api/auth/anonymous-token", headers={"X-Client-Id": client_id}, retry_transient=True
+                )
+                data = unwrap(response, self._error_context())
+            except MissingClientIdError:
+                if fixed_client_id:
+                    raise
+                fixed_client_id = True
+                self._client_ids.regenerate()
+                continue
+            except RateLimitedError:
+                if waited:
+                    raise
+                waited = True
+                log.info("token issue rate-limited; retrying once in %.0f s", RATE_LIMIT_RETRY_DELAY_S)
+                await self._sleep(RATE_LIMIT_RETRY_DELAY_S)
+                continue
+            credentials = credentials_from_grant(data, now=self._clock())
+            self._tokens.store(self.settings.api_url, credentials)
+            return credentials
+
+    def _error_context(self) -> ErrorContext:
+        creds = self._credentials
+        return ErrorContext(
+            web_url=self.settings.web_url,
+            user_id=self.user_id,
+            anonymous=self.anonymous,
+            token_from_env=bool(creds and creds.from_env),
+        )
+
+    # ------------------------------------------------------------- sessions
+
+    async def create_session(self, *, task_name: str = "project", language: str | None = None) -> Session:
+        """A new backend session (skill text §3.0)."""
+        lang = language or self.settings.language
+        data = await self._call(
+            "POST",
+            f"/api/tasks/{USER_PLACEHOLDER}/with-session/{APP_NAME}",
+            json={
+                "task_name": task_name,
+                "language": lang,
+            },
+        )
+        info = SessionInfo.model_validate(data)
+        self._learn_user_id(info.user_id)
+        return Session(
+            session_id=info.session_id,
+            task_id=info.task_id,
+            user_id=info.user_id or self.user_id,
+            language=lang,
+            task_name=task_name,
+            created_at=self._clock(),
+        )
+
+    async def _replace_session(self, session: Session) -> None:
+        fresh = await self.create_session(task_name=session.task_name, language=session.language)
+        log.info("backend lost session %s; continuing in new session %s", session.session_id, fresh.session_id)
+        session.session_id = fresh.session_id
+        session.task_id = fresh.task_id
+        session.user_id = fresh.user_id
+        session.created_at = fresh.created_at
+        session.replacements += 1
+        if self._on_session_replaced is not None:
+            self._on_session_replaced(session)
+
+    def _learn_user_id(self, user_id: str | None) -> None:
+        creds = self._credentials
+        if user_id and creds is not None and creds.user_id is None:
+            self._credentials = Credentials(
+                token=creds.token,
+                user_id=user_id,
+                anonymous=user_id.startswith("anon_") if creds.from_env else creds.anonymous,
+                expires_at=creds.expires_at,
+                from_env=creds.from_env,
+            )
+
+    async def claim_token(self, session: Session) -> ClaimToken:
+        """A browser claim token for the session (skill 1.9: links carry ``ct=``, never the API token)."""
+        data = await self._call(
+            "POST", "/api/auth/claim-token", json={"task_id": session.task_id, "session_id": session.session_id}
+        )
+        return ClaimToken.model_validate(data)
+
+    async def task_link(self, session: Session) -> str:
+        """The web link that opens this project in the browser."""
+        claim = await self.claim_token(session)
+        return f"{self.settings.web_url}/workspace/claim?ct={claim.claim_token}"
+
+    # ------------------------------------------------------- simple queries
+
+    async def credits(self) -> Credits:
+        """``available``, ``frozen`` and ``total`` credits."""
+        return Credits.model_validate(await self._call("GET", "/api/credits/balance/simple") or {})
+
+    async def state(self, session: Session) -> SessionState:
+        """The session's latest state: draft, uploaded media, generated media."""
+        data = await self._call("GET", f"/api/state/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}/latest", session=session)
+        return SessionState.model_validate(data or {})
+
+    # --------------------------------------------------------------- upload
+
+    async def upload_files(
+        self, session: Session, paths: Sequence[str | os.PathLike[str]], *, on_progress: ProgressFn | None = None
+    ) -> UploadResult:
+        """Upload local files (multipart field ``files``), streamed from disk, after local checks."""
+        if not paths:
+            raise InputError("No file was given to upload: pass the path of an image, video or audio file.")
+        checked = [check_upload_file(p) for p in paths]
+        total = sum(f.size for f in checked)
+
+        def multipart() -> list[tuple[str, tuple[str, Any, str]]]:
+            counter = _ByteCounter(total, on_progress)
+            return [("files", (f.path.name, _CountingReader(f, counter), f.mime_type)) for f in checked]
+
+        data = await self._call(
+            "POST", f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}", session=session, files=multipart
+        )
+        return UploadResult.model_validate(data or {})
+
+    async def upload_urls(self, session: Session, urls: Sequence[str]) -> UploadResult:
+        """Upload media by URL (``{"urls": [...], "source_type": "url"}``)."""
+        if not urls:
+            raise InputError("No URL was given to upload: pass an http(s) link to an image, video or audio file.")
+        cleaned = [check_media_url(u) for u in urls]
+        data = await self._call(
+            "POST",
+            f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}",
+            session=session,
+            json={"urls": cleaned, "source_type": "url"},
+        )
+        return UploadResult.model_validate(data or {})
+
+    # ----------------------------------------------------------------- chat
+
+    @asynccontextmanager
+    async def chat_stream(self, session: Session, text: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Send one message to ``/run_sse`` and yield the raw event-stream bytes.
+
+        Errors before the stream starts (bad token, lost session, no credits) are recovered or
+        raised like any other call; the message was refused then, so sending it again is safe.
+        Once the stream has started the message is in flight and is never sent again.
+        """
+        renewed = resessioned = False
+        while True:
+            credentials = await self.ensure_credentials()
+            body = {
+                "app_name": APP_NAME,
+                "user_id": USER_PLACEHOLDER,
+                "session_id": session.session_id,
+                "new_message": {"parts": [{"text": text}]},
+            }
+            request = self._http.build_request(
+                "POST",
+                "/run_sse",
+                json=body,
+                headers={"Authorization": credentials.bearer(), "Accept": "text/event-stream"},
+                timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=SSE_READ_GAP_S),
+            )
+            response = await self._send_request(request, stream=True, retry_transient=False)
+            content_type = response.headers.get("content-type", "")
+            if response.is_success and "text/event-stream" in content_type:
+                try:
+                    yield response.aiter_bytes()
+                finally:
+                    await response.aclose()
+                return
+            await response.aread()
+            await response.aclose()
+            try:
+                unwrap(response, self._error_context())
+            except TokenExpiredError:
+                if renewed or credentials.from_env:
+                    raise
+                renewed = True
+                await self._renew_after_rejection(credentials)
+                continue
+            except SessionNotFoundError:
+                if resessioned:
+                    raise
+                resessioned = True
+                await self._replace_session(session)
+                continue
+            raise StreamError(
+                f"The chat endpoint answered with {content_type or 'no content type'} instead of an event stream; "
+                "try again, and check NEMO_API_URL if it persists."
+            )
+
+    # --------------------------------------------------------------- render
+
+    async def submit_render(
+        self, session: Session, draft: Any, *, render_id: str | None = None, output: Mapping[str, Any] | None = None
+    ) -> RenderStatus:
+        """``POST /api/render/proxy/lambda`` with a client-chosen id (``sessionId`` is camelCase)."""
+        rid = render_id or new_render_id(self._clock())
+        body = {
+            "id": rid,
+            "sessionId": session.session_id,
+            "draft": draft,
+            "output": dict(output) if output else {"format": "mp4", "quality": "high"},
+        }
+        data = await self._call("POST", "/api/render/proxy/lambda", json=body)
+        return RenderStatus.from_payload(data, render_id=rid)
+
+    async def render_status(self, render_id: str) -> RenderStatus:
+        """``GET /api/render/proxy/lambda/<id>``, either documented response shape."""
+        data = await self._call("GET", f"/api/render/proxy/lambda/{_path_part(render_id)}")
+        return RenderStatus.from_payload(data, render_id=render_id)
+
+    async def cancel_render(self, render_id: str) -> None:
+        await self._call("POST", f"/api/render/proxy/lambda/{_path_part(render_id)}/cancel")
+
+    # ------------------------------------------------------------- download
+
+    async def download(
+        self,
+        url: str,
+        dest_dir: Path,
+        filename: str,
+        *,
+        on_progress: ProgressFn | None = None,
+    ) -> Path:
+        """Stream ``url`` into ``dest_dir``: temp file, size and MP4 checks, atomic rename, never overwrite."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise APIError("The backend gave a download link that is not http(s); export again.")
+        headers: dict[str, str] = {}
+        if _same_origin(url, self.settings.api_url):
+            # Only the backend itself gets our token; a CDN never does.
+            credentials = await self.ensure_credentials()
+            headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
+        return await self._stream_to_file(self._cdn, url, headers, dest_dir, filename, on_progress)
+
+    async def download_render_fallback(
+        self, render_id: str, dest_dir: Path, filename: str, *, on_progress: ProgressFn | None = None
+    ) -> Path:
+        """``GET /api/render/proxy/<id>/download`` with auth, for when the output URL is not reachable."""
+        credentials = await self.ensure_credentials()
+        url = f"{self.settings.api_url}/api/render/proxy/{_path_part(render_id)}/download"
+        headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
+        return await self._stream_to_file(self._cdn, url, headers, dest_dir, filename, on_progress)
+
+    async def _stream_to_file(
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        headers: Mapping[str, str],
+        dest_dir: Path,
+        filename: str,
+        on_progress: ProgressFn | None,
+    ) -> Path:
+        dest = dest_dir.expanduser().resolve()
+        dest.mkdir(parents=True, exist_ok=True)
+        name = safe_filename(filename)
+        tmp = dest / f".{name}.{uuid.uuid4().hex[:8]}.part"
+        try:
+            async with http.stream("GET", url, headers=dict(headers)) as response:
+                if not response.is_success:
+                    await response.aread()
+                    unwrap(response, self._error_context())
+                    raise APIError(f"The download failed with HTTP {response.status_code}; export again.")
+                expected = _content_length(response)
+                done = 0
+                with open(tmp, "wb") as handle:
+                    async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
+                        handle.write(chunk)
+                        done += len(chunk)
+                        if on_progress is not None:
+                            on_progress(done, expected)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            if expected is not None and done != expected:
+                raise APIError(f"The download stopped early ({done} of {expected} bytes); export again.")
+            _check_mp4(tmp)
+            return _place_without_overwrite(tmp, dest / name)
+        except httpx.HTTPError as exc:
+            raise BackendUnavailableError(
+                f"The download from {parts_host(url)} failed ({type(exc).__name__}); "
+                "check the network and export again."
+            ) from None
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------ plumbing
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        session: Session | None = None,
+        json: Any = None,
+        files: Callable[[], Any] | None = None,
+    ) -> Any:
+        """One authenticated request with the once-each recoveries; returns the unwrapped payload.
+
+        ``path`` may hold ``{sid}``, filled with the session id on every attempt (it changes
+        when the backend lost the session and a new one took its place).
+        """
+        renewed = resessioned = False
+        while True:
+            credentials = await self.ensure_credentials()
+            url = path.replace("{sid}", _path_part(session.session_id)) if session is not None else path
+            form = files() if files is not None else None
+            try:
+                try:
+                    response = await self._send(
+                        method,
+                        url,
+                        headers={"Authorization": credentials.bearer()},
+                        json=json,
+                        files=form,
+                        retry_transient=method == "GET",
+                    )
+                finally:
+                    _close_form(form)
+                return unwrap(response, self._error_context())
+            except TokenExpiredError:
+                if renewed or credentials.from_env:
+                    raise
+                renewed = True
+                await self._renew_after_rejection(credentials)
+            except SessionNotFoundError:
+                if session is None or resessioned:
+                    raise
+                resessioned = True
+                await self._replace_session(session)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        files: Any = None,
+        retry_transient: bool,
+    ) -> httpx.Response:
+        request = self._http.build_request(method, url, headers=dict(headers or {}), json=json, files=files)
+        response = await self._send_request(request, stream=False, retry_transient=retry_transient)
+        return response
+
+    async def _send_request(self, request: httpx.Request, *, stream: bool, retry_transient: bool) -> httpx.Response:
+        """Send, retrying what is safe to retry. A refused connection never reached the server, so it
+        is retried for any method; 5xx and timeouts only when ``retry_transient``."""
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.send(request, stream=stream)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if attempt >= MAX_TRANSIENT_RETRIES:
+                    raise self._unavailable(exc) from None
+            except httpx.TimeoutException as exc:
+                if not retry_transient or attempt >= MAX_TRANSIENT_RETRIES:
+                    raise self._unavailable(exc) from None
+            except httpx.HTTPError as exc:
+                raise self._unavailable(exc) from None
+            else:
+                if (
+                    not (retry_transient and response.status_code in _RETRYABLE_STATUS)
+                    or attempt >= MAX_TRANSIENT_RETRIES
+                ):
+                    return response
+                await response.aclose()
+            delay = min(TRANSIENT_RETRY_BASE_S * 2**attempt, TRANSIENT_RETRY_CAP_S)
+            attempt += 1
+            log.debug("retrying %s %s in %.1f s (attempt %d)", request.method, request.url.path, delay, attempt + 1)
+            # The same request can go again: JSON bodies are bytes and multipart bodies re-read
+            # their files from the start.
+            await self._sleep(delay)
+
+    def _unavailable(self, exc: httpx.HTTPError) -> KlingError:
+        if isinstance(exc, httpx.TimeoutException):
+            reason = "it did not answer in time"
+        elif isinstance(exc, httpx.ConnectError):
+            reason = "the connection was refused or the host was not found"
+        else:
+            reason = f"the connection failed ({type(exc).__name__})"
+        return BackendUnavailableError(
+            f"Cannot reach the NemoVideo backend at {self.settings.api_url}: {reason}. Check the network "
+            "connection (and NEMO_API_URL), then try again."
+        )
+
+
+def new_render_id(now: float) -> str:
+    """``render_<ms timestamp>_<random>``: unique even for renders started in the same millisecond."""
+    return f"render_{int(now * 1000)}_{uuid.uuid4().hex[:6]}"
+
+
+def safe_filename(name: str, *, suffix: str = ".mp4") -> str:
+    """A file name that cannot leave its directory: no separators, no dot-files, bounded length."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    if base.lower().endswith(suffix):
+        base = base[: -len(suffix)]
+    base = _SAFE_NAME.sub("-", base).strip(".-_")[:80] or "video"
+    return base + suffix
+
+
+def parts_host(url: str) -> str:
+    return urlsplit(url).hostname or "the server"
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def _path_part(value: str) -> str:
+    # Ids go into URL paths; anything but a plain id would change which route is hit.
+    if not value or not re.fullmatch(r"[A-Za-z0-9._:\-]{1,128}", value):
+        raise InputError(f"{value[:40]!r} is not a valid id.")
+    return value
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    raw = response.headers.get("content-length")
+    return int(raw) if raw and raw.isdigit() and "content-encoding" not in response.headers else None
+
+
+def _check_mp4(path: Path) -> None:
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+    if len(header) < 12 or header[4:8] != b"ftyp":
+        raise APIError("The downloaded file is not an MP4 (the render may have failed); export again.")
+
+
+def _place_without_overwrite(tmp: Path, target: Path) -> Path:
+    """Move ``tmp`` to ``target`` or ``target (2)``…; never replaces an existing file."""
+    stem, suffix = target.stem, target.suffix
+    for n in range(1, 1000):
+        candidate = target if n == 1 else target.with_name(f"{stem} ({n}){suffix}")
+        try:
+            os.link(tmp, candidate)  # fails if candidate exists: no window for a silent overwrite
+        except FileExistsError:
+            continue
+        except OSError:
+            if candidate.exists():
+                continue
+            os.replace(tmp, candidate)  # filesystems without hard links
+            return candidate
+        tmp.unlink(missing_ok=True)
+        return candidate
+    raise InputError(f"Too many files named like {target.name} in {target.parent}: clean up the folder.")
+
+
+class _ByteCounter:
+    def __init__(self, total: int, callback: ProgressFn | None) -> None:
+        self.total = total
+        self.done = 0
+        self.callback = callback
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.callback is not None:
+            self.callback(min(self.done, self.total), self.total)
+
+
+class _CountingReader:
+    """A file for httpx's multipart encoder: opened only while it is read, counting the bytes.
+
+    It has no ``fileno`` on purpose: httpx then learns the size from ``seek``/``tell`` without
+    opening anything, so a request that fails before sending leaves no open file behind.
+    """
+
+    def __init__(self, checked: CheckedFile, counter: _ByteCounter) -> None:
+        self._checked = checked
+        self._counter = counter
+        self._handle: BinaryIO | None = None
+        self._position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self._handle is None:
+            self._handle = open(self._checked.path, "rb")  # noqa: SIM115 - closed at EOF or by close()
+            self._handle.seek(self._position)
+        chunk = self._handle.read(size)
+        self._position += len(chunk)
+        if chunk:
+            self._counter.add(len(chunk))
+        else:
+            self.close()
+        return chunk
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self.close()
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._checked.size}[whence]
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _close_form(form: Any) -> None:
+    for _field, value in form or ():
+        reader = value[1] if isinstance(value, tuple) else None
+        if isinstance(reader, _CountingReader):
+            reader.close()

@@ -1,0 +1,130 @@
+"""Wire models: what the backend sends back, read tolerantly.
+
+Every model allows unknown fields (the backend adds them; the public sources disagree on
+shapes, see reference/nemo-api.md §12), and optional fields default instead of failing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class TokenGrant(WireModel):
+    """``POST /api/auth/anonymous-token``."""
+
+    token: str
+    user_id: str | None = None
+    expires_at: str | None = None
+    credits: int | None = None
+
+
+class SessionInfo(WireModel):
+    """``POST /api/tasks/me/with-session/nemo_agent``."""
+
+    session_id: str
+    task_id: str | None = None
+    user_id: str | None = None
+
+
+class Credits(WireModel):
+    """``GET /api/credits/balance/simple``."""
+
+    available: int = 0
+    frozen: int = 0
+    total: int | None = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.total is None:
+            self.total = self.available + self.frozen
+
+
+class UploadedFile(WireModel):
+    filename: str | None = None
+    file_type: str | None = None
+    cdn_url: str | None = None
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    hash: str | None = None
+
+
+class UploadResult(WireModel):
+    """``POST /api/upload-video/nemo_agent/me/<sid>`` (file or URL)."""
+
+    files: list[UploadedFile] = Field(default_factory=list)
+    session_state_applied: bool | None = None
+
+
+class StateBody(WireModel):
+    draft: Any = None
+    video_infos: list[Any] = Field(default_factory=list)
+    canvas_config: Any = None
+    generated_media: Any = None
+    video_analyses: Any = None
+
+
+class SessionState(WireModel):
+    """``GET /api/state/nemo_agent/me/<sid>/latest``."""
+
+    session_id: str | None = None
+    task_id: str | None = None
+    task_name: str | None = None
+    state: StateBody = Field(default_factory=StateBody)
+
+
+class ClaimToken(WireModel):
+    """``POST /api/auth/claim-token``: opens the project in a browser; no API access."""
+
+    claim_token: str
+    expires_in: int | None = None
+
+
+RENDER_DONE = "completed"
+RENDER_FAILED = "failed"
+RENDER_STATES = ("pending", "processing", RENDER_DONE, RENDER_FAILED, "cancelled")
+
+
+class RenderStatus(WireModel):
+    """A render job, from either documented poll shape (api notes §3.10 conflict)."""
+
+    id: str
+    status: str = "pending"
+    progress: float | None = None
+    output_url: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def from_payload(cls, payload: Any, *, render_id: str) -> RenderStatus:
+        """Shape A ``{"data": {"status", "outputUrl"}}`` (maybe already unwrapped) or shape B
+        ``{"status", "output": {"url"}}``."""
+        body: dict[str, Any] = payload if isinstance(payload, dict) else {}
+        data = body.get("data")
+        inner: dict[str, Any] = data if isinstance(data, dict) else body
+        output = inner.get("output")
+        nested_url = output.get("url") if isinstance(output, dict) else None
+        url = inner.get("outputUrl") or inner.get("output_url") or nested_url
+        status = str(inner.get("status") or "pending").lower()
+        progress = inner.get("progress")
+        error = inner.get("error") or inner.get("message")
+        return cls(
+            id=str(inner.get("id") or inner.get("taskId") or render_id),
+            status=status,
+            progress=float(progress) if isinstance(progress, int | float) else None,
+            output_url=url if isinstance(url, str) and url else None,
+            error=str(error) if error else None,
+        )
+
+    @property
+    def finished(self) -> bool:
+        """Completed *with* a URL, or failed. The official CLI keeps polling a URL-less completion."""
+        return (self.status == RENDER_DONE and self.output_url is not None) or self.status in (
+            RENDER_FAILED,
+            "cancelled",
+        )

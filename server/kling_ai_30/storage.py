@@ -1,0 +1,101 @@
+"""Small, safe persistence: atomic writes, private modes, and corrupt files set aside.
+
+A crash (or SIGKILL) at any moment leaves either the old file or the new one, never half of
+either: data goes to a temporary file in the same directory, is flushed and fsynced, then
+renamed over the target. A file that no longer parses is renamed to ``<name>.corrupt-<time>``
+and reported, so a bad file never becomes a crash loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) and make it 0700; returns it."""
+    path.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # not ours to chmod (e.g. a shared mount): keep going
+        os.chmod(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
+    """Replace ``path`` with ``data`` atomically, created with ``mode`` from the start."""
+    ensure_private_dir(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str, *, mode: int = PRIVATE_FILE_MODE) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def atomic_write_json(path: Path, value: Any, *, mode: int = PRIVATE_FILE_MODE) -> None:
+    atomic_write_text(path, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", mode=mode)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What reading a JSON file found."""
+
+    value: Any
+    """The parsed value, or None when the file was missing or set aside."""
+    set_aside: Path | None = None
+    """Where a corrupt file was moved, so the caller can say so."""
+
+
+def load_json(path: Path) -> Loaded:
+    """Read JSON from ``path``; a corrupt file is set aside (renamed) and reported, never raised."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Loaded(None)
+    try:
+        return Loaded(json.loads(raw.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError):
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            log.warning("%s is corrupt and could not be moved aside; ignoring it", path)
+            return Loaded(None)
+        log.warning("%s was corrupt; moved it to %s and started afresh", path, aside)
+        return Loaded(None, set_aside=aside)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename itself must survive a power cut, which on POSIX needs the directory synced.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
