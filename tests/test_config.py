@@ -78,3 +78,9 @@ def test_output_dir_from_the_environment_is_made_absolute(tmp_path: Path, monkey
     monkeypatch.chdir(tmp_path)
     settings = load_settings({"KLING_OUTPUT_DIR": "videos"})
     assert settings.videos_dir == tmp_path / "videos"
+
+
+def test_unexpanded_host_placeholders_are_ignored_not_used() -> None:
+    settings = load_settings({"NEMO_TOKEN": "${user_config.nemo_token}", "KLING_SKILL_DIR": "${CLAUDE_PLUGIN_ROOT}"})
+    assert settings.token is None
+    assert settings.skill_dir is None

@@ -143,3 +143,11 @@ def test_the_wheel_ships_the_frontmatter_and_skill_md(tmp_path: Path) -> None:
     assert "kling_ai_30/_skill/SKILL.md" in names
     assert "kling_ai_30/router/intents.yaml" in names
     assert packaged == (ROOT / "frontmatter.yaml").read_text(encoding="utf-8")
+
+
+def test_a_skill_symlinked_into_cursor_skills_is_a_cursor_install(private_home: Path, tmp_path: Path) -> None:
+    real = _skill_folder(tmp_path / "checkouts")
+    (private_home / ".cursor/skills").mkdir(parents=True)
+    link = private_home / ".cursor/skills/kling-ai-30"
+    link.symlink_to(real)
+    assert detect_platform(link) == "cursor"

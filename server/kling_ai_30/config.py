@@ -14,7 +14,9 @@ start servers with cwd ``/`` or a cache dir):
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .errors import ConfigError
 from .policy import DEFAULT_API_URL, DEFAULT_WEB_URL
+
+log = logging.getLogger(__name__)
 
 APP_DIR_NAME = "kling-ai-30"
 NEMO_DIR_NAME = "nemovideo"
@@ -40,6 +44,7 @@ ENV_VARS: dict[str, str] = {
     "KLING_OUTPUT_DIR": "output_dir",
     "KLING_LANGUAGE": "language",
 }
+_UNEXPANDED = re.compile(r"\$\{[^}]*\}")
 # What the settings file may hold. Secrets are deliberately absent: a token lives in the
 # environment or the private token cache, never in a file a user might share.
 FILE_KEYS = frozenset({"api_url", "web_url", "output_dir", "language", "skill_source"})
@@ -102,6 +107,12 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     values.update(_read_settings_file(probe.settings_file))
     for var, field in ENV_VARS.items():
         raw = env.get(var, "").strip()
+        if _UNEXPANDED.search(raw):
+            # Hosts sometimes pass a config placeholder through literally (an MCPB option left
+            # unset, a plugin variable outside its plugin); sending "${user_config.x}" as a token
+            # or reading it as a path would be worse than ignoring it.
+            log.warning("ignoring %s: it holds an unexpanded placeholder", var)
+            continue
         if raw:
             values[field] = raw
     values.update({key: value for key, value in overrides.items() if value is not None})

@@ -115,15 +115,21 @@ def detect_platform(skill_dir: Path | None, *, skill_source: str | None = None, 
         return skill_source.strip()
     if skill_dir is None:
         return "unknown"
-    home_dir = (home if home is not None else Path(os.path.expanduser("~"))).resolve()
-    where = skill_dir.resolve()
+    home_dir = home if home is not None else Path(os.path.expanduser("~"))
+    # Both the path as given and the resolved one: a skill symlinked into ~/.cursor/skills is a
+    # Cursor install even though its files live elsewhere.
+    places = {(skill_dir.absolute(), home_dir.absolute()), (skill_dir.resolve(), home_dir.resolve())}
+
+    def under(relative: str) -> bool:
+        return any(where.is_relative_to(home / relative) for where, home in places)
+
     for relative, platform in _PLATFORM_DIRS[:2]:
-        if where.is_relative_to(home_dir / relative):
+        if under(relative):
             return platform
-    if (where / ".clawhub" / "origin.json").is_file():
+    if (skill_dir / ".clawhub" / "origin.json").is_file():
         return "clawhub"
     for relative, platform in _PLATFORM_DIRS[2:]:
-        if where.is_relative_to(home_dir / relative):
+        if under(relative):
             return platform
     return "unknown"
 
