@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
+
 # Variables that would make a test talk to a real account or a real backend.
 _ISOLATED_VARS = (
     "NEMO_TOKEN",
@@ -40,3 +42,37 @@ def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     for var in _ISOLATED_VARS:
         monkeypatch.delenv(var, raising=False)
     yield home
+
+
+# The local backend: fast enough for a test suite, slow enough that tools emit several heartbeats.
+FAST = {
+    "generation_seconds": 0.1,
+    "edit_seconds": 0.02,
+    "heartbeat_every_s": 0.02,
+    "render_max_height": 144,
+    "render_fps": 8,
+}
+
+
+@pytest.fixture(scope="session")
+def _shared_backend() -> Iterator[tuple[LocalBackend, str]]:
+    # One server for the whole run (starting and stopping uvicorn costs ~0.2 s); every test
+    # gets it reset to a fresh state by the `backend` fixture.
+    with LocalBackend(SimConfig.model_validate(FAST)) as sim, run_in_thread(sim) as url:
+        yield sim, url
+
+
+@pytest.fixture
+def backend(_shared_backend: tuple[LocalBackend, str]) -> Iterator[LocalBackend]:
+    """The local backend, reset before and after the test."""
+    sim, _ = _shared_backend
+    sim.reset()
+    yield sim
+    # Work a test left running (a dropped stream's run, a render) must not leak into the next one.
+    assert sim.wait_idle(20), "agent runs or renders still busy after the test"
+    sim.reset()
+
+
+@pytest.fixture
+def base_url(backend: LocalBackend, _shared_backend: tuple[LocalBackend, str]) -> str:
+    return _shared_backend[1]

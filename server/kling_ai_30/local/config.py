@@ -1,0 +1,71 @@
+"""Settings of the local backend: one strict model, every field with its default and why.
+
+Defaults follow the documented backend (reference/nemo-api.md §10); tests shrink the timings and
+the render size so a whole generate → export round trip takes a second or two.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kling_ai_30 import policy
+
+# The /run_sse event vocabularies a client must understand (api notes §5.2 vs §5.4).
+Vocabulary = Literal["adk", "typed"]
+# The two documented render-poll shapes (api notes §3.10): A = {success, data:{status, outputUrl}},
+# B = {taskId, status, output:{url}} at the top level.
+PollShape = Literal["A", "B"]
+
+
+class Costs(BaseModel):
+    """Credit prices of the local backend's agent (the real ones are undocumented)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Our choice, scaled so 100 free credits buy one 30 s clip (60) and a few edits (api notes §10
+    # says ~100 per clip and ~50 per edit session on the real backend).
+    generation_per_second: int = Field(default=2, ge=0)
+    edit: int = Field(default=5, ge=0)
+    text_reply: int = Field(default=0, ge=0)
+
+
+class SimConfig(BaseModel):
+    """Everything the local backend can be told at start; strict so a typo is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Where uploads, generated media and renders go; None = a fresh temp dir removed on close.
+    data_dir: Path | None = None
+    # Seeds the agent's choices (silent edits, reply variants, thought parts) per session.
+    seed: int = 0
+    # api notes §5.4: "~30% of edits return no text".
+    silent_edit_ratio: float = Field(default=0.3, ge=0.0, le=1.0)
+    # How often a run starts with a hidden reasoning part (`thought: true`) a client must skip.
+    thought_ratio: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Simulated tool time; the real backend takes 100-300 s to generate and 10-30 s to edit.
+    generation_seconds: float = Field(default=3.0, ge=0.0)
+    edit_seconds: float = Field(default=0.5, ge=0.0)
+    heartbeat_every_s: float = Field(default=1.0, gt=0.0)
+    # Renders: full size by default; tests use ~144 px at ~8 fps.
+    render_max_height: int = Field(default=1080, ge=16)
+    render_fps: int = Field(default=30, ge=1, le=60)
+    render_workers: int = Field(default=2, ge=1)
+    vocabulary: Vocabulary = "adk"
+    render_poll_shape: PollShape = "A"
+    # Sources disagree on the HTTP status of body-code errors (api notes §2.3); True sends them all
+    # with HTTP 200, as some gateways do.
+    errors_with_http_200: bool = False
+    max_upload_bytes: int = Field(default=policy.MAX_UPLOAD_BYTES, ge=1)
+    anonymous_credits: int = Field(default=100, ge=0)  # skill text: "100 credits"
+    costs: Costs = Field(default_factory=Costs)
+    # skill text: "7-day expiry"; api notes §3.1: 1 token per client id and 10 per IP per 7 days.
+    token_ttl_s: float = Field(default=policy.ANONYMOUS_TOKEN_TTL_S, gt=0)
+    tokens_per_ip: int = Field(default=10, ge=1)
+    ip_window_s: float = Field(default=7 * 24 * 3600, gt=0)
+    # skill text: export without attribution headers is refused with 402 for anonymous users.
+    export_requires_attribution: bool = True
+    # Longest clip the agent agrees to generate (the product is about ~30 s videos).
+    max_generation_seconds: int = Field(default=60, ge=1)
