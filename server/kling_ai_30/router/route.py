@@ -1,0 +1,416 @@
+"""route(): one utterance and its attachments in, the ordered plan of the skill's actions out.
+
+The skill text maps what the user says to five actions ("Matching Input to Actions"): export,
+credits, state and upload are answered directly; everything else goes to the backend chat (SSE).
+Keywords alone are not enough ("add a caption that says 'Download now'" is an edit), so the text
+goes through a short pipeline, one function per stage:
+
+1. normalise (normalize.py), keeping a map back to the user's own characters;
+2. attachments first: the caller's files, then media links and file paths written in the text,
+   one UPLOAD step each; every link and path is masked afterwards, so its words are never read
+   (:func:`_mask_links`);
+3. mask quoted text: what goes *into* a title or caption is content (:func:`_mask_quotes`);
+4. split into clauses at connectors ("then", "and export", "然后", "上传后", "导出前"), noting how
+   each connector orders the clauses around it (:func:`_split`);
+5. in each clause keep only real requests (:func:`_requests`): a phrase of ``intents.yaml`` that is
+   not negated ("don't export yet", "先别导出"), not after a making/editing verb or a topic marker
+   ("make the status text red", "a video about uploading photos") and not a noun modifier
+   ("export settings", "end credits", "上传速度");
+6. order the requests (text order, "X after Y", "X前先Y", "first"), drop repeats, and send what
+   else the user said to the chat as one SSE step (:func:`_plan`).
+
+Pure: the tables are read once per process; nothing global changes; the same input always gives
+the same plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..policy import SUPPORTED_EXTENSIONS
+from .normalize import Normalized, normalize_with_origin
+from .tables import Grammar, Role, grammar
+
+__all__ = ["Action", "RoutePlan", "Step", "route"]
+
+
+class Action(StrEnum):
+    """The skill's five actions (skill text, "Matching Input to Actions")."""
+
+    EXPORT = "export"
+    CREDITS = "credits"
+    STATE = "state"
+    UPLOAD = "upload"
+    SSE = "sse"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One action to run; ``skip_sse`` is the skill table's "Skip SSE?" column."""
+
+    action: Action
+    skip_sse: bool
+    source: str | None = None
+    """UPLOAD: the attachment path or media URL; ``None`` when the user said "upload" but sent nothing."""
+    text: str | None = None
+    """SSE: the message for the backend chat."""
+
+    def __post_init__(self) -> None:
+        if self.skip_sse is (self.action is Action.SSE):
+            raise ValueError(f"skip_sse is {self.action is not Action.SSE} for {self.action.value}, by the skill table")
+
+    @classmethod
+    def of(cls, action: Action, *, source: str | None = None, text: str | None = None) -> Step:
+        """A step with ``skip_sse`` filled in from the skill table."""
+        return cls(action, action is not Action.SSE, source, text)
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as plain JSON data."""
+        return {"action": self.action.value, "skip_sse": self.skip_sse, "source": self.source, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePlan:
+    """The steps to run, in order; never empty."""
+
+    steps: tuple[Step, ...]
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError("a route plan has at least one step")
+
+    @property
+    def first(self) -> Step:
+        """The step to run first (an upload whenever the user sent a file)."""
+        return self.steps[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``kling-ai-30 route --json`` object: the first action, its "Skip SSE?" and every step."""
+        return {
+            "action": self.first.action.value,
+            "skip_sse": self.first.skip_sse,
+            "steps": [step.to_json() for step in self.steps],
+        }
+
+
+def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
+    """Classify an utterance (English, Chinese or mixed) and its attachments into an ordered plan."""
+    g = grammar()
+    norm = normalize_with_origin(text)
+    masked, media = _mask_links(norm.text, g)
+    sources = _unique([*(a for a in attachments if a.strip()), *(norm.original(a, b) for a, b in media)])
+    masked = _mask_quotes(masked)
+    clauses = _split(masked, g)
+    for clause in clauses:
+        _classify(clause, masked[clause.start : clause.end], g)
+    return _plan(norm, clauses, sources, media)
+
+
+# ------------------------------------------------------------------ 2-3: links and quotes
+
+# Placeholders in the masked text: \x01 is content (quoted text, an ordinary link), \x02 a
+# media link or path that becomes an upload, \x03 a neutral idiom. Normalisation turns any
+# control character the user typed into a space, so these cannot come from the input.
+_CONTENT, _MEDIA, _NEUTRAL = "\x01", "\x02", "\x03"
+_EXTENSIONS = "|".join(SUPPORTED_EXTENSIONS)
+_LINK = re.compile(
+    r"https?://[^\s\"'<>()\[\]{}\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+"
+    # Local paths need a media extension and a path-like start, so "and/or" stays a word.
+    rf"|(?<![^\s:(,\"'=])(?:~|\.{{1,2}})?/(?!/)[^\s\"'<>|()]*?\.(?:{_EXTENSIONS})(?![a-z0-9])"
+    rf"|(?<![^\s:(,\"'=])[a-z]:\\[^\s\"'<>|()]*?\.(?:{_EXTENSIONS})(?![a-z0-9])"
+)
+_LINK_TAIL = ".,;:!?'\")]}>"
+_INTRO_WINDOW = 60
+
+
+def _mask_links(text: str, g: Grammar) -> tuple[str, list[tuple[int, int]]]:
+    """Mask every link and path; return the masked text and the spans of the media ones."""
+    if "/" not in text and "\\" not in text:
+        return text, []
+    media: list[tuple[int, int]] = []
+    pieces: list[str] = []
+    pos = 0
+    for m in _LINK.finditer(text):
+        start, end = m.start(), m.start() + len(m.group().rstrip(_LINK_TAIL))
+        link = text[start:end]
+        is_path = not link.startswith(("http://", "https://"))
+        # A link is a file to upload when its path names a media file, or when the words right
+        # before it introduce it as one ("here is the clip: https://...").
+        if is_path or _has_media_extension(link) or g.url_intro.search(text, max(0, start - _INTRO_WINDOW), start):
+            media.append((start, end))
+            pieces += [text[pos:start], _MEDIA * (end - start)]
+        else:
+            pieces += [text[pos:start], _CONTENT * (end - start)]
+        pos = end
+    if not pieces:
+        return text, []
+    pieces.append(text[pos:])
+    return "".join(pieces), media
+
+
+def _has_media_extension(url: str) -> bool:
+    _, _, extension = urlsplit(url).path.rpartition(".")
+    return extension in SUPPORTED_EXTENSIONS
+
+
+_QUOTE_PAIRS = dict(zip('"「『《〈«‹【〔`', '"」』》〉»›】〕`', strict=True))
+# A single quote opens only at a word start and closes only at a word end: "don't" is no quote.
+_QUOTE_OPEN = re.compile("[\"「『《〈«‹【〔`]|(?<![a-z0-9])'(?=[^\\s'])")
+_SINGLE_CLOSE = re.compile(r"(?<=\S)'(?![a-z0-9])")
+
+
+def _mask_quotes(text: str) -> str:
+    """Replace quoted passages, quotes included, with content placeholders.
+
+    An unclosed double or bracket quote runs to the end of the text (everything after it is
+    what the user wants written); an unclosed single quote is an apostrophe.
+    """
+    pieces: list[str] = []
+    pos = 0
+    while (m := _QUOTE_OPEN.search(text, pos)) is not None:
+        opening = m.group()
+        if opening == "'":
+            close = _SINGLE_CLOSE.search(text, m.end())
+            if close is None:
+                break
+            end = close.end()
+        else:
+            found = text.find(_QUOTE_PAIRS[opening], m.end())
+            end = len(text) if found < 0 else found + 1
+        pieces += [text[pos : m.start()], _CONTENT * (end - m.start())]
+        pos = end
+    if not pieces:
+        return text
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+# ------------------------------------------------------------------ 4: clauses
+
+
+@dataclass(slots=True)
+class _Clause:
+    start: int  # span in the normalised, masked text, trimmed of spaces and punctuation
+    end: int
+    role: Role  # of the connector that introduced it
+    actions: tuple[Action, ...] = ()  # direct requests (export, credits, state), in order
+    upload: bool = False  # asks to upload a file, sent or not
+    chat: bool = False  # holds something for the backend chat
+    cut: bool = False  # its words are a request we answer ourselves: not sent to the chat
+    first: bool = False  # "add music first", "先加字幕"
+
+
+# When connectors meet around an empty clause ("but first, ..."), the one that says most about
+# order is kept.
+_ROLE_STRENGTH = {Role.KEEP: 0, Role.WEAK: 1, Role.SEQUENCE: 2, Role.BEFORE: 3, Role.AFTER: 4, Role.FIRST: 5}
+_TRIM = " \n,:;.!?-—–"
+
+
+def _split(masked: str, g: Grammar) -> list[_Clause]:
+    """Cut the text into clauses at connectors; each clause remembers the connector before it."""
+    clauses: list[_Clause] = []
+    role, start = Role.SEQUENCE, 0
+    for m in g.splitter.finditer(masked):
+        found = _role_of(m, g)
+        if found is Role.KEEP:
+            continue
+        # The text before the connector becomes a clause (the connector then introduces the next
+        # one), or it was empty and the stronger of the two connectors is kept.
+        if _add_clause(clauses, masked, start, m.start(), role) or _ROLE_STRENGTH[found] > _ROLE_STRENGTH[role]:
+            role = found
+        start = m.end()
+    _add_clause(clauses, masked, start, len(masked), role)
+    return clauses
+
+
+def _role_of(connector: re.Match[str], g: Grammar) -> Role:
+    start, end = connector.span()
+    for role, pattern in g.split_roles:
+        m = pattern.match(connector.string, start)
+        if m is not None and m.end() == end:
+            return role
+    return Role.SEQUENCE  # not reached: every connector found belongs to a role
+
+
+def _add_clause(clauses: list[_Clause], masked: str, start: int, end: int, role: Role) -> bool:
+    while start < end and masked[start] in _TRIM:
+        start += 1
+    while end > start and masked[end - 1] in _TRIM:
+        end -= 1
+    if start == end:
+        return False
+    clauses.append(_Clause(start, end, role))
+    return True
+
+
+# ------------------------------------------------------------------ 5: requests in a clause
+
+
+def _classify(clause: _Clause, text: str, g: Grammar) -> None:
+    """Fill in what ``clause`` (whose masked text is ``text``) asks for."""
+    clause.first = clause.role is Role.FIRST or g.first_marker.search(text) is not None
+    valid, negated, plain = _requests(text, g)
+    names = _unique([name for name, _, _ in valid])
+    clause.actions = tuple(Action(name) for name in names if name != "upload")
+    clause.upload = "upload" in names
+    if clause.actions:
+        clause.cut = True
+    elif clause.upload:
+        # "use this picture" is only the upload; "use this picture as the background" also
+        # tells the chat what to do with it.
+        rest = _blank(plain, [(s, e) for name, s, e in valid if name == "upload"])
+        clause.chat = g.instruction.search(rest) is not None
+        clause.cut = not clause.chat
+    elif negated and not _has_content(_without_negation(_blank(plain, negated), g), g):
+        clause.cut = True  # "don't export yet": nothing to do, nothing to say
+    else:
+        # "don't add music" next to a request we answer adds nothing; alone, it still reaches the
+        # chat (a plan with no step sends the whole text).
+        clause.chat = _has_content(text, g) and g.prohibition.match(text) is None
+
+
+_MODIFIER_REACH = 40  # longer than any modifier_before phrase: no need to scan the whole clause
+
+
+def _requests(text: str, g: Grammar) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]], str]:
+    """The real requests in a clause, the negated ones, and the clause with idioms masked."""
+    matches = list(g.triggers.finditer(text))
+    if not matches:
+        return [], [], text
+    plain = g.neutral.sub(lambda m: _NEUTRAL * len(m.group()), text)
+    valid: list[tuple[str, int, int]] = []
+    negated: list[tuple[int, int]] = []
+    for m in matches:
+        name, immune = g.trigger_groups[m.lastgroup or ""]
+        start, end = m.span()
+        before = g.modifier_before[name].search(plain, max(0, start - _MODIFIER_REACH), start)
+        if before or g.modifier_after[name].match(plain, end):
+            continue  # a noun modifier: "export settings", "end credits", "上传速度"
+        if _negated(plain, start, end, g):
+            negated.append((start, end))
+        elif not _in_content_context(plain, start, end, g, is_question=immune):
+            valid.append((name, start, end))
+    return valid, negated, plain
+
+
+def _negated(text: str, start: int, end: int, g: Grammar) -> bool:
+    if g.negator_en.search(text, 0, start) or g.deferral.search(text, end):
+        return True
+    return any(m.end() >= start - g.negation_reach_zh for m in g.negator_zh.finditer(text, 0, start))
+
+
+def _in_content_context(text: str, start: int, end: int, g: Grammar, *, is_question: bool = False) -> bool:
+    """Is the keyword part of what to make rather than a request of its own?
+
+    A question phrase ("how many credits does it take to make ...") survives a making verb,
+    not a topic marker ("教大家怎么下载": teach everyone how to download).
+    """
+    if g.topic.search(text, 0, start):
+        return True  # "a video about uploading photos"
+    if is_question:
+        return False
+    if g.creative.search(text, 0, start):
+        return True  # "make the status text red"
+    # "把导出按钮改成红色": the keyword is the object of a making verb that comes after it.
+    return g.object_marker.search(text, 0, start) is not None and g.creative.search(text, end) is not None
+
+
+# Words (English letters and digits, apostrophes inside), runs of other letters (Chinese), and
+# quoted content. Punctuation, emoji and placeholders for links and idioms are not words.
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\W_a-z0-9]+|\x01")
+
+
+def _has_content(text: str, g: Grammar) -> bool:
+    """Does ``text`` say anything beyond politeness, pronouns and names of media?"""
+    for word in _WORDS.findall(text):
+        if word == _CONTENT:
+            return True
+        if word[0].isascii():
+            if word not in g.fillers_en:
+                return True
+        elif g.fillers_zh.sub("", word):
+            return True
+    return False
+
+
+def _without_negation(text: str, g: Grammar) -> str:
+    for pattern in (g.deferral, g.negator_zh, g.negator_en):  # longest phrases first
+        text = pattern.sub("", text)
+    return text
+
+
+def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+# ------------------------------------------------------------------ 6: the plan
+
+
+def _plan(norm: Normalized, clauses: list[_Clause], sources: list[str], link_spans: list[tuple[int, int]]) -> RoutePlan:
+    steps = [Step.of(Action.UPLOAD, source=source) for source in sources]
+    if not sources and any(clause.upload for clause in clauses):
+        steps.append(Step.of(Action.UPLOAD))  # "upload a video" with nothing attached: ask for it
+    seen: set[Action] = set()
+    for clause in _in_run_order(clauses):
+        requested = [*clause.actions, *([Action.SSE] if clause.chat else [])]
+        for action in requested:
+            if action not in seen:
+                seen.add(action)
+                text = _chat_text(norm, clauses, link_spans) if action is Action.SSE else None
+                steps.append(Step.of(action, text=text))
+    if not steps:
+        steps.append(Step.of(Action.SSE, text=norm.source.strip()))  # everything else goes to the chat
+    return RoutePlan(tuple(steps))
+
+
+def _in_run_order(clauses: list[_Clause]) -> list[_Clause]:
+    """Text order, except "X after Y" / "X前先Y" (Y first), "before X, Y" (Y first) and "first"."""
+    if len(clauses) < 2:
+        return clauses
+    keys: list[float] = []
+    for i, clause in enumerate(clauses):
+        key = float(i)
+        if clause.role is Role.AFTER and i > 0:
+            key = keys[i - 1] - 0.5
+        elif clause.role is Role.BEFORE and i + 1 < len(clauses) and clauses[i + 1].role is Role.WEAK:
+            key = i + 1.5  # "before exporting, add a title"; not "add music before exporting, then ..."
+        keys.append(key)
+    order = sorted(range(len(clauses)), key=lambda i: (not clauses[i].first, keys[i], i))
+    return [clauses[i] for i in order]
+
+
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"[ \t]+(?=[,.;:!?，。；：！？、])")
+_EDGE = " \t\n,;:，；：、-—–"
+
+
+def _chat_text(norm: Normalized, clauses: list[_Clause], link_spans: list[tuple[int, int]]) -> str:
+    """The user's own words minus the requests answered directly and the uploaded links."""
+    cuts = list(link_spans)
+    for i, clause in enumerate(clauses):
+        if clause.cut:
+            # A cut takes its connector with it: the one before it, or after it when it comes first.
+            if i == 0:
+                cuts.append((0, clauses[1].start if len(clauses) > 1 else clause.end))
+            else:
+                cuts.append((clauses[i - 1].end, clause.end))
+    if not cuts:
+        return norm.source.strip()
+    pieces: list[str] = []
+    pos = 0
+    for start, end in sorted(norm.original_span(a, b) for a, b in cuts if a < b):
+        pieces.append(norm.source[pos:start])
+        pos = max(pos, end)
+    pieces.append(norm.source[pos:])
+    text = re.sub(r"[ \t]{2,}", " ", "".join(pieces))
+    return _SPACE_BEFORE_PUNCTUATION.sub("", text).strip(_EDGE)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
