@@ -47,6 +47,10 @@ STILL_WORKING_EVERY_S = 120.0  # skill text: "Every 2 min: '⏳ Still working...
 RECOVERY_FIRST_POLL_S = 30.0
 RECOVERY_POLL_EVERY_S = 60.0
 RECOVERY_MAX_UNCHANGED_POLLS = 5
+# A silent reply's edit may land a moment after the stream closes: re-check a few times before
+# saying nothing changed (our choice; the skill text only says "poll session state").
+SILENT_REPLY_POLLS = 3
+SILENT_REPLY_POLL_EVERY_S = 2.0
 
 # --- export (skill text: "Export"; api notes §3.10 conflict on cadence) ---
 # The skill text polls every 30 s, which wastes up to 30 s per export. We poll fast while a

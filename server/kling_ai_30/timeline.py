@@ -231,6 +231,11 @@ def summarize(draft: object) -> str:
     return f"Timeline ({len(tracks)} {noun}): " + " ".join(items)
 
 
+def describe_track(track: Track) -> str:
+    """One track as the summary shows it, without its number: ``Video: beach (0-10s)``."""
+    return f"{track.label}: {_track_body(track)}"
+
+
 def _track_body(track: Track) -> str:
     if not track.segments:
         return "empty"

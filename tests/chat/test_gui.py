@@ -400,3 +400,16 @@ def test_gui_heavy_text_never_raises(reply: str) -> None:
 def test_any_text_never_raises(reply: str) -> None:
     translate(reply)
     strip_trailing_temporary_issue(reply)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        pytest.param("Done! Click the Export button to download it.", "I'm rendering the MP4 for you now", id="en"),
+        pytest.param("视频已生成！点击导出按钮即可下载。", "正在为你生成 MP4", id="zh"),
+    ],
+)
+def test_an_export_the_caller_runs_itself_reads_as_under_way(reply: str, expected: str) -> None:
+    translated = translate(reply, exporting=True)
+    assert expected in translated.text
+    assert [i.action for i in translated.instructions] == [GuiAction.EXPORT]

@@ -129,6 +129,8 @@ class _Topics(_Strict):
 
 class _Phrases(_Strict):
     export: str
+    exporting: str
+    """Replaces ``export`` when the caller is about to run the export itself."""
     credits: str
     top_up: str
     timeline: str
@@ -357,8 +359,12 @@ class _Found:
     wording_start: int  # where its own words start (its clause, or its verb when it shares one)
 
 
-def translate(text: str) -> Translation:
-    """Rewrite the GUI instructions in a backend reply and list them (see the module docstring)."""
+def translate(text: str, *, exporting: bool = False) -> Translation:
+    """Rewrite the GUI instructions in a backend reply and list them (see the module docstring).
+
+    ``exporting``: the caller will run the export itself, so "click Export" becomes "I'm
+    rendering the MP4" rather than an invitation to ask for it.
+    """
     if not text:
         return Translation(text, ())
     text = strip_trailing_temporary_issue(text)
@@ -377,7 +383,7 @@ def translate(text: str) -> Translation:
         if masked[run_start:content_end].count("**") % 2 and masked[run_start - 2 : run_start] == "**":
             run_start -= 2  # "**Click Export** to…": the bold goes with the words it wrapped
         best = min(found, key=lambda f: _PRIORITY.index(f.action))
-        phrase = _phrase(best, at_sentence_start=at_sentence_start)
+        phrase = _phrase(best, at_sentence_start=at_sentence_start, exporting=exporting)
         for index, item in enumerate(found):
             stop = found[index + 1].wording_start if index + 1 < len(found) else content_end
             wording = text[max(item.wording_start, run_start) : stop].replace("**", "")
@@ -667,9 +673,10 @@ def _spoken(target: str | None, rules: _Rules) -> str | None:
     return name if len(name) <= _MAX_SPOKEN_CHARS else None
 
 
-def _phrase(found: _Found, *, at_sentence_start: bool) -> str:
+def _phrase(found: _Found, *, at_sentence_start: bool, exporting: bool = False) -> str:
     phrases = found.hit.rules.data.phrases
-    template: str = getattr(phrases, found.phrase_key)
+    key = "exporting" if exporting and found.phrase_key == "export" else found.phrase_key
+    template: str = getattr(phrases, key)
     phrase = template.replace("{target}", found.spoken or "")
     if found.hit.rules.lang == "en" and phrase:
         phrase = (phrase[0].upper() if at_sentence_start else phrase[0].lower()) + phrase[1:]

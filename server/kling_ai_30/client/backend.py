@@ -60,6 +60,7 @@ from .auth import ClientIdStore, Credentials, TokenCache, credentials_from_grant
 from .envelope import ErrorContext, unwrap
 from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult
 from .session import Session
+from .sse import check_content_type
 from .uploads import CheckedFile, check_media_url, check_upload_file
 
 log = logging.getLogger(__name__)
@@ -329,8 +330,7 @@ class BackendClient:
                 timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=SSE_READ_GAP_S),
             )
             response = await self._send_request(request, stream=True, retry_transient=False)
-            content_type = response.headers.get("content-type", "")
-            if response.is_success and "text/event-stream" in content_type:
+            if response.is_success and _is_event_stream(response):
                 try:
                     yield response.aiter_bytes()
                 finally:
@@ -352,10 +352,8 @@ class BackendClient:
                 resessioned = True
                 await self._replace_session(session)
                 continue
-            raise StreamError(
-                f"The chat endpoint answered with {content_type or 'no content type'} instead of an event stream; "
-                "try again, and check NEMO_API_URL if it persists."
-            )
+            check_content_type(response.headers.get("content-type"))
+            raise StreamError("The chat endpoint did not answer with an event stream; try again.")
 
     # --------------------------------------------------------------- render
 
@@ -581,6 +579,14 @@ def _path_part(value: str) -> str:
     if not value or not re.fullmatch(r"[A-Za-z0-9._:\-]{1,128}", value):
         raise InputError(f"{value[:40]!r} is not a valid id.")
     return value
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    try:
+        check_content_type(response.headers.get("content-type"))
+    except StreamError:
+        return False
+    return True
 
 
 def _content_length(response: httpx.Response) -> int | None:

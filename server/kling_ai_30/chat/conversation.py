@@ -1,0 +1,396 @@
+"""One turn of the conversation with the backend agent, as the user should experience it.
+
+The skill text's "SSE Event Handling", in order:
+
+- text is collected and GUI-translated; tool calls and results stay internal (they only drive
+  progress: "Generating video…", and the raw video is reported as soon as it exists);
+- while only heartbeats arrive, "⏳ Still working..." every 2 minutes;
+- a trailing "I encountered a temporary issue" after a normal reply is dropped;
+- a silent reply (~30 % of edits) is answered from the state: poll it, diff it with the state
+  from before the message, and say concretely what changed;
+- a dropped stream is never answered by sending the message again (that would charge twice):
+  the state is polled at 30 s, then every 60 s, and the first change is reported; after five
+  unchanged polls the turn is reported as failed, with a retry offered.
+
+Clock and sleep are injected, so every wait above is instant in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import httpx
+
+from .. import timeline
+from ..client.backend import BackendClient
+from ..client.events import Heartbeat, ModelError, TextPart, ToolCall, ToolResult, aiter_chat_events
+from ..client.models import SessionState
+from ..client.session import Session
+from ..errors import BackendUnavailableError, InputError, KlingError, StreamError
+from ..policy import (
+    MAX_MESSAGE_CHARS,
+    RECOVERY_FIRST_POLL_S,
+    RECOVERY_MAX_UNCHANGED_POLLS,
+    RECOVERY_POLL_EVERY_S,
+    SILENT_REPLY_POLL_EVERY_S,
+    SILENT_REPLY_POLLS,
+    SSE_MAX_DURATION_S,
+    STILL_WORKING_EVERY_S,
+)
+from .gui import GuiAction, GuiInstruction, strip_trailing_temporary_issue, translate
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+STILL_WORKING = "⏳ Still working..."
+
+# Substrings of backend tool names -> what the user is told while it runs (the official CLI's labels).
+_TOOL_LABELS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("generate_video", "seedance", "kling", "text_to_video", "image_to_video"), "Generating the video (1-3 min)"),
+    (("music", "suno", "bgm"), "Generating music"),
+    (("voiceover", "tts", "speech"), "Recording the voiceover"),
+    (("audio",), "Working on the audio"),
+    (("understand", "analy"), "Looking at your media"),
+    (("edit", "draft", "multitrack", "timeline"), "Editing the timeline"),
+)
+_GENERATION_HINTS = ("generate_video", "seedance", "kling", "text_to_video", "image_to_video")
+QUESTION_TOOLS = ("ask_question", "ask_user")
+
+
+@dataclass(frozen=True)
+class Status:
+    """A progress report while a turn runs."""
+
+    phase: str
+    """``sending``, ``thinking``, ``tool``, ``still_working``, ``raw_video``, ``recovering``, ``checking``."""
+    message: str
+
+
+StatusFn = Callable[[Status], None]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one message to the backend came to."""
+
+    text: str
+    """What the user reads: the translated reply, or the change summary of a silent one."""
+    silent: bool
+    """The backend sent no text (the text above is then built from the state diff)."""
+    changes: tuple[timeline.Change, ...]
+    state: SessionState
+    instructions: tuple[GuiInstruction, ...] = ()
+    """GUI instructions found in the reply; the caller decides which to carry out (export)."""
+    tools_used: tuple[str, ...] = ()
+    recovered: bool = False
+    """The stream dropped and the outcome was learned by polling the state."""
+    question: str | None = None
+    """The backend asked something back; ``text`` holds it, ready to show."""
+    raw_video: str | None = None
+    """Two-stage generation: the summary reported when the raw clip first appeared."""
+
+    @property
+    def wants_export(self) -> bool:
+        return any(i.action is GuiAction.EXPORT for i in self.instructions)
+
+
+class TurnFailedError(KlingError):
+    """The turn did not complete and the state shows no change; the message was not re-sent."""
+
+
+@dataclass
+class _Collected:
+    texts: list[str] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    question: str | None = None
+    model_error: str | None = None
+    raw_video: str | None = None
+
+
+class Conversation:
+    """Sends messages in one session, one at a time, and turns the stream into a ``Reply``."""
+
+    def __init__(
+        self,
+        client: BackendClient,
+        session: Session,
+        *,
+        sleep: Sleep = anyio.sleep,
+        clock: Clock = time.monotonic,
+        max_duration_s: float = SSE_MAX_DURATION_S,
+    ) -> None:
+        self.client = client
+        self.session = session
+        self._sleep = sleep
+        self._clock = clock
+        self._max_duration_s = max_duration_s
+        self._in_flight = anyio.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self._in_flight.locked()
+
+    async def send(
+        self,
+        text: str,
+        *,
+        on_status: StatusFn | None = None,
+        before: SessionState | None = None,
+        export_follows: bool = False,
+    ) -> Reply:
+        """Send ``text`` once and return what came of it (see the module docstring).
+
+        ``export_follows``: the caller exports when the reply asks for it, so the reply says so.
+        """
+        message = check_message(text)
+        report = on_status or (lambda status: None)
+        if self._in_flight.locked():
+            raise InputError("A message is already being processed in this session; wait for it to finish.")
+        async with self._in_flight:
+            state_before = before if before is not None else await self.client.state(self.session)
+            collected = _Collected()
+            report(Status("sending", "Sending your request…"))
+            dropped: Exception | None = None
+            try:
+                await self._consume(message, collected, report)
+            except StreamError:
+                raise
+            except (BackendUnavailableError, httpx.TransportError) as exc:
+                # The message reached the backend (the stream had started); its work goes on there.
+                dropped = exc
+            if dropped is not None:
+                log.info("stream dropped (%s); recovering from state", type(dropped).__name__)
+                return await self._watch(state_before, collected, report)
+            return await self._finish(state_before, collected, report, export_follows)
+
+    async def _consume(self, message: str, collected: _Collected, report: StatusFn) -> None:
+        last_status = self._clock()
+        timed_out = True
+        with anyio.move_on_after(self._max_duration_s):
+            async with self.client.chat_stream(self.session, message) as chunks:
+                report(Status("thinking", "Working on it…"))
+                async for event in aiter_chat_events(chunks):
+                    now = self._clock()
+                    if isinstance(event, Heartbeat):
+                        if now - last_status >= STILL_WORKING_EVERY_S:
+                            report(Status("still_working", STILL_WORKING))
+                            last_status = now
+                        continue
+                    last_status = now
+                    if isinstance(event, TextPart):
+                        _add_text(collected, event)
+                    elif isinstance(event, ToolCall):
+                        await self._on_tool_call(event, collected, report)
+                    elif isinstance(event, ToolResult):
+                        await self._on_tool_result(event, collected, report)
+                    elif isinstance(event, ModelError):
+                        collected.model_error = event.message
+            timed_out = False
+        if timed_out:
+            raise BackendUnavailableError(
+                f"The backend did not finish within {self._max_duration_s / 60:.0f} minutes; checking what it did."
+            )
+
+    async def _on_tool_call(self, call: ToolCall, collected: _Collected, report: StatusFn) -> None:
+        collected.tools.append(call.name)
+        if call.name in QUESTION_TOOLS:
+            collected.question = format_question(call.args)
+            return
+        report(Status("tool", tool_label(call.name) + "…"))
+
+    async def _on_tool_result(self, result: ToolResult, collected: _Collected, report: StatusFn) -> None:
+        if collected.raw_video is None and any(hint in result.name for hint in _GENERATION_HINTS):
+            # Two-stage generation: show the raw clip now; music and titles follow.
+            try:
+                state = await self.client.state(self.session)
+            except KlingError:
+                return
+            video_tracks = [t for t in timeline.read_tracks(state.state.draft) if t.kind is timeline.TrackKind.VIDEO]
+            if video_tracks:
+                collected.raw_video = "; ".join(timeline.describe_track(t) for t in video_tracks)
+                line = f"🎬 Raw video ready ({collected.raw_video}). Adding the finishing touches…"
+                report(Status("raw_video", line))
+
+    async def _finish(
+        self, before: SessionState, collected: _Collected, report: StatusFn, export_follows: bool = False
+    ) -> Reply:
+        # Separate model turns ("Sure, generating…", later "Done!") read as separate paragraphs.
+        text = "\n\n".join(t.strip() for t in collected.texts if t.strip()) or "".join(collected.partial).strip()
+        text = strip_trailing_temporary_issue(text)
+        if collected.question is not None:
+            state = await self.client.state(self.session)
+            shown = f"{text}\n\n{collected.question}".strip() if text else collected.question
+            return Reply(
+                text=shown,
+                silent=False,
+                changes=(),
+                state=state,
+                tools_used=tuple(collected.tools),
+                question=collected.question,
+            )
+        if not text:
+            return await self._silent(before, collected, report)
+        after = await self.client.state(self.session)
+        changes = timeline.diff(
+            before.state.draft,
+            after.state.draft,
+            canvas_before=before.state.canvas_config,
+            canvas_after=after.state.canvas_config,
+        )
+        translated = translate(text, exporting=export_follows)
+        shown = translated.text
+        if collected.model_error and not shown:
+            shown = f"The backend reported a problem: {collected.model_error}"
+        extras = self._carry_out(translated.instructions, after)
+        if extras:
+            shown = f"{shown}\n\n{extras}".strip()
+        return Reply(
+            text=shown,
+            silent=False,
+            changes=changes,
+            state=after,
+            instructions=translated.instructions,
+            tools_used=tuple(collected.tools),
+            raw_video=collected.raw_video,
+        )
+
+    def _carry_out(self, instructions: Sequence[GuiInstruction], state: SessionState) -> str:
+        """Answer the instructions that only need the state we already have (the timeline)."""
+        wanted = {i.action for i in instructions}
+        if wanted & {GuiAction.SHOW_TIMELINE, GuiAction.QUERY_STATE}:
+            return timeline.summarize(state.state.draft)
+        return ""
+
+    async def _silent(self, before: SessionState, collected: _Collected, report: StatusFn) -> Reply:
+        report(Status("checking", "Checking what changed…"))
+        after = await self.client.state(self.session)
+        changes = self._diff(before, after)
+        polls = 1
+        while not changes and polls < SILENT_REPLY_POLLS:
+            # The edit may land a moment after the stream closes.
+            await self._sleep(SILENT_REPLY_POLL_EVERY_S)
+            after = await self.client.state(self.session)
+            changes = self._diff(before, after)
+            polls += 1
+        text = timeline.describe_changes(changes)
+        if changes:
+            text = f"{text}\n{timeline.summarize(after.state.draft)}"
+        return Reply(
+            text=text,
+            silent=True,
+            changes=changes,
+            state=after,
+            tools_used=tuple(collected.tools),
+            raw_video=collected.raw_video,
+        )
+
+    async def watch(self, before: SessionState, *, on_status: StatusFn | None = None) -> Reply:
+        """Learn a message's outcome without its stream (dropped, or lost with a restarted server):
+        poll the state against ``before``; never re-send."""
+        return await self._watch(before, _Collected(), on_status or (lambda status: None))
+
+    async def _watch(self, before: SessionState, collected: _Collected, report: StatusFn) -> Reply:
+        """Poll the state at 30 s, then every 60 s; the first change is the outcome."""
+        delays = [RECOVERY_FIRST_POLL_S] + [RECOVERY_POLL_EVERY_S] * (RECOVERY_MAX_UNCHANGED_POLLS - 1)
+        for number, delay in enumerate(delays, start=1):
+            report(
+                Status(
+                    "recovering",
+                    f"The connection dropped; your request was not sent again. Checking the project "
+                    f"({number}/{len(delays)})…",
+                )
+            )
+            await self._sleep(delay)
+            try:
+                after = await self.client.state(self.session)
+            except BackendUnavailableError:
+                continue
+            changes = self._diff(before, after)
+            if changes:
+                text = "".join(collected.texts).strip()
+                lead = translate(strip_trailing_temporary_issue(text)).text if text else ""
+                summary = f"{timeline.describe_changes(changes)}\n{timeline.summarize(after.state.draft)}"
+                return Reply(
+                    text=f"{lead}\n\n{summary}".strip() if lead else summary,
+                    silent=not text,
+                    changes=changes,
+                    state=after,
+                    tools_used=tuple(collected.tools),
+                    recovered=True,
+                    raw_video=collected.raw_video,
+                )
+        raise TurnFailedError(
+            "The connection to the backend dropped and the project has not changed after "
+            f"{len(delays)} checks (about {sum(delays) / 60:.0f} minutes). Your request was not sent twice; "
+            "send it again to retry."
+        )
+
+    @staticmethod
+    def _diff(before: SessionState, after: SessionState) -> tuple[timeline.Change, ...]:
+        return timeline.diff(
+            before.state.draft,
+            after.state.draft,
+            canvas_before=before.state.canvas_config,
+            canvas_after=after.state.canvas_config,
+        )
+
+
+def check_message(text: str) -> str:
+    """A message fit to send: not empty, not huge, no control characters; else ``InputError``."""
+    if not isinstance(text, str):
+        raise InputError("The message must be text.")
+    cleaned = "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32).strip()
+    if not cleaned:
+        raise InputError("The message is empty: describe the video or the edit you want.")
+    if len(cleaned) > MAX_MESSAGE_CHARS:
+        raise InputError(
+            f"The message is {len(cleaned)} characters; keep it under {MAX_MESSAGE_CHARS} "
+            "(describe the video, not a whole script)."
+        )
+    return cleaned
+
+
+def tool_label(name: str) -> str:
+    """What the user is told while a backend tool runs."""
+    lowered = name.lower()
+    for hints, label in _TOOL_LABELS:
+        if any(hint in lowered for hint in hints):
+            return label
+    return "Working"
+
+
+def format_question(args: Any) -> str:
+    """The backend's ``ask_question`` arguments as a question the user can answer in words."""
+    lines: list[str] = []
+    if isinstance(args, dict):
+        title = args.get("title") or args.get("question") or args.get("prompt")
+        if isinstance(title, str) and title.strip():
+            lines.append(title.strip())
+        questions = args.get("questions")
+        for number, item in enumerate(questions if isinstance(questions, list) else [], start=1):
+            if not isinstance(item, dict):
+                continue
+            prompt = item.get("prompt") or item.get("question") or ""
+            options = [o.get("label") for o in item.get("options", []) if isinstance(o, dict) and o.get("label")]
+            line = f"{number}. {prompt}".strip()
+            if options:
+                line += " (" + " / ".join(str(o) for o in options) + ")"
+            lines.append(line)
+    return "\n".join(lines) or "The backend needs more detail: describe what you want in a sentence or two."
+
+
+def _add_text(collected: _Collected, part: TextPart) -> None:
+    if part.partial:
+        collected.partial.append(part.text)
+        return
+    # ADK streaming sends deltas, then the whole text once more: the full text replaces the deltas.
+    collected.partial.clear()
+    collected.texts.append(part.text)
