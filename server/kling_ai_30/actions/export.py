@@ -1,0 +1,207 @@
+"""§3.5 Export: state -> render -> poll -> download, delivered with the task link.
+
+- Pre-check: the draft needs a track with segments, else there is nothing to render.
+- Submit with a client-chosen id (``sessionId`` camelCase); a failed submit or a failed render
+  gets a new id and one more try (skill text). 402 is a plan problem and is never retried.
+- Poll on ``jobs.schedule`` (1 s while renders usually finish, then backing off), not the skill
+  text's fixed 30 s; transient poll errors keep polling the same render, never resubmit.
+- Download streamed into the output directory (``BackendClient.download``: temp file, checks,
+  atomic rename, no overwrite); if the output URL fails, the authenticated fallback route.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from .. import timeline
+from ..client.backend import BackendClient, new_render_id, safe_filename
+from ..client.models import RenderStatus
+from ..client.session import Session
+from ..errors import (
+    APIError,
+    BackendUnavailableError,
+    ExportBlockedError,
+    InputError,
+    KlingError,
+    RenderFailedError,
+    ServerError,
+)
+from ..jobs.schedule import render_poll_delays
+from ..mp4info import read_mp4_info
+from ..policy import RENDER_MAX_WAIT_S, RENDER_SUBMIT_RETRIES
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[str, str, float | None], None]
+"""(phase, message, progress 0..1 or None)"""
+
+
+class RenderTimeoutError(KlingError):
+    """The render did not finish within the wait; it may still finish, and the job can resume."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    url: str | None
+    render_id: str
+    task_link: str | None
+    size_bytes: int
+    duration_s: float | None
+    width: int | None
+    height: int | None
+
+    def as_result(self) -> dict[str, Any]:
+        size = f"{self.width}×{self.height}, " if self.width and self.height else ""
+        length = f"{self.duration_s:.1f} s, " if self.duration_s else ""
+        return {
+            "path": str(self.path),
+            "url": self.url,
+            "render_id": self.render_id,
+            "task_link": self.task_link,
+            "size_bytes": self.size_bytes,
+            "duration_s": self.duration_s,
+            "width": self.width,
+            "height": self.height,
+            "message": f"✅ Video ready: {self.path} ({size}{length}{self.size_bytes / 1e6:.1f} MB)",
+        }
+
+
+@dataclass
+class ExportRun:
+    """One export: everything it needs, injected."""
+
+    client: BackendClient
+    session: Session
+    dest_dir: Path
+    report: Report
+    remember_render: Callable[[str], None]
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+    clock: Callable[[], float] = time.monotonic
+    max_wait_s: float = RENDER_MAX_WAIT_S
+    poll_delays: Callable[[], Iterator[float]] = render_poll_delays
+
+    async def run(self, *, resume_render_id: str | None = None) -> Exported:
+        """Export the session's current draft (or finish the render ``resume_render_id``).
+
+        A render that ends as failed is started again once with a new id; a resumed render's
+        original submit counts as the first.
+        """
+        draft: Any = None
+        renders_left = RENDER_SUBMIT_RETRIES + (0 if resume_render_id else 1)
+        render_id = resume_render_id
+        while True:
+            if render_id is None:
+                if draft is None:
+                    draft = await self._exportable_draft()
+                render_id = await self._submit(draft)
+                renders_left -= 1
+            status = await self._poll(render_id)
+            if status.status == "completed" and status.output_url:
+                return await self._deliver(status, draft)
+            reason = status.error or status.status
+            if renders_left <= 0:
+                raise RenderFailedError(
+                    f"The render failed ({reason}), and so did the retry. Try exporting again in a few minutes; "
+                    "if it keeps failing, simplify the edit (for example a shorter clip)."
+                )
+            log.info("render %s failed (%s); starting it again with a new id", render_id, reason)
+            self.report("rendering", f"The render failed ({reason}); trying once more…", None)
+            render_id = None
+
+    async def _exportable_draft(self) -> Any:
+        self.report("checking", "Checking the timeline…", None)
+        state = await self.client.state(self.session)
+        draft = state.state.draft
+        if not timeline.is_exportable(draft):
+            raise InputError(
+                "There is nothing to export yet: the timeline has no clips. Generate a video first, e.g. "
+                '"generate a 5-second preview of a mountain landscape".'
+            )
+        return draft
+
+    async def _submit(self, draft: Any) -> str:
+        last_error: KlingError | None = None
+        for attempt in range(RENDER_SUBMIT_RETRIES + 1):
+            render_id = new_render_id(time.time())
+            self.report("submitting", "Starting the render (~30-90 s)…", 0.0)
+            try:
+                status = await self.client.submit_render(self.session, draft, render_id=render_id)
+            except ExportBlockedError:
+                raise
+            except (APIError, BackendUnavailableError) as exc:
+                last_error = exc
+                log.info("render submit failed (%s); attempt %d", type(exc).__name__, attempt + 1)
+                continue
+            self.remember_render(status.id or render_id)
+            return status.id or render_id
+        assert last_error is not None
+        raise last_error
+
+    async def _poll(self, render_id: str) -> RenderStatus:
+        started = self.clock()
+        delays = self.poll_delays()
+        while True:
+            await self.sleep(next(delays))
+            try:
+                status = await self.client.render_status(render_id)
+            except (BackendUnavailableError, ServerError) as exc:
+                log.info("render poll failed (%s); polling the same render again", type(exc).__name__)
+                status = None
+            if status is not None:
+                if status.finished:
+                    return status
+                if status.progress is not None:
+                    pct = max(0.0, min(100.0, status.progress))
+                    self.report("rendering", f"⏳ Rendering… {pct:.0f}%", pct / 100)
+                else:
+                    self.report("rendering", "⏳ Rendering…", None)
+            if self.clock() - started > self.max_wait_s:
+                raise RenderTimeoutError(
+                    f"The render has not finished after {self.max_wait_s / 60:.0f} minutes. It may still "
+                    "complete: ask for this job again to keep waiting (nothing is rendered twice)."
+                )
+
+    async def _deliver(self, status: RenderStatus, draft: Any) -> Exported:
+        assert status.output_url is not None
+        self.report("downloading", "Downloading the MP4…", 0.0)
+        name = safe_filename(f"{_title_of(draft)}-{status.id}")
+
+        def progress(done: int, total: int | None) -> None:
+            if total:
+                self.report("downloading", f"Downloading… {done * 100 // total}%", done / total)
+
+        try:
+            path = await self.client.download(status.output_url, self.dest_dir, name, on_progress=progress)
+        except (APIError, BackendUnavailableError) as exc:
+            log.info("output URL download failed (%s); using the fallback route", type(exc).__name__)
+            path = await self.client.download_render_fallback(status.id, self.dest_dir, name, on_progress=progress)
+        link: str | None
+        try:
+            link = await self.client.task_link(self.session)
+        except KlingError:
+            link = None  # the video is delivered; a missing link is not worth failing for
+        info = read_mp4_info(path)
+        return Exported(
+            path=path,
+            url=status.output_url,
+            render_id=status.id,
+            task_link=link,
+            size_bytes=path.stat().st_size,
+            duration_s=info.duration_s,
+            width=info.width,
+            height=info.height,
+        )
+
+
+def _title_of(draft: Any) -> str:
+    meta = draft.get("m") if isinstance(draft, dict) else None
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return title if isinstance(title, str) and title.strip() else "kling-video"

@@ -1,0 +1,83 @@
+"""Projects on disk: which backend session a conversation uses, and what it uploaded and exported.
+
+A project is the skill text's "session": it keeps the timeline, so a restarted server continues
+the same one instead of starting over. One file per project key (``default`` for a stdio server
+or the CLI), written atomically.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..client.session import Session
+from ..errors import InputError
+from ..storage import atomic_write_json, load_json
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DEFAULT_PROJECT = "default"
+
+
+@dataclass
+class ProjectRecord:
+    key: str
+    session: Session | None = None
+    uploads: list[dict[str, Any]] = field(default_factory=list)
+    exports: list[dict[str, Any]] = field(default_factory=list)
+    api_url: str = ""
+    updated_at: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "session": self.session.to_dict() if self.session else None,
+            "uploads": self.uploads[-100:],
+            "exports": self.exports[-100:],
+            "api_url": self.api_url,
+            "updated_at": self.updated_at,
+        }
+
+    @classmethod
+    def from_dict(cls, key: str, data: Any) -> ProjectRecord:
+        if not isinstance(data, dict):
+            return cls(key=key)
+        uploads = data.get("uploads")
+        exports = data.get("exports")
+        return cls(
+            key=key,
+            session=Session.from_dict(data.get("session")),
+            uploads=[u for u in uploads if isinstance(u, dict)] if isinstance(uploads, list) else [],
+            exports=[e for e in exports if isinstance(e, dict)] if isinstance(exports, list) else [],
+            api_url=str(data.get("api_url") or ""),
+            updated_at=float(data.get("updated_at") or 0.0),
+        )
+
+
+class ProjectStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.notices: list[str] = []
+
+    def load(self, key: str) -> ProjectRecord:
+        loaded = load_json(self._path(key))
+        if loaded.set_aside is not None:
+            self.notices.append(
+                f"The saved project {key!r} was damaged and was moved to {loaded.set_aside}; starting a new one."
+            )
+        return ProjectRecord.from_dict(key, loaded.value)
+
+    def save(self, record: ProjectRecord) -> None:
+        record.updated_at = time.time()
+        atomic_write_json(self._path(record.key), record.to_dict())
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{check_project_key(key)}.json"
+
+
+def check_project_key(key: str) -> str:
+    if not _KEY.match(key):
+        raise InputError("A project name may use letters, digits, '.', '_' and '-' (up to 64 characters).")
+    return key

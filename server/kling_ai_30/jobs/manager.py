@@ -1,0 +1,275 @@
+"""Run jobs in a task group the server owns, so a tool call's timeout never cancels paid work.
+
+MCP clients give up on a tool call after 60 s (Claude Desktop), background it at 120 s (Claude
+Code) or cut it at 5 min (Cursor), and in MCP SDK 2.x a client-side timeout cancels the tool's
+coroutine. So the tool only *waits* (up to a budget) on a job that runs in the lifespan's task
+group; when the budget runs out it returns the job id and ``job`` waits again later.
+Every job is persisted, so a restarted server can still report it, and resume what can be
+resumed (the ``resume`` callback decides how).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.abc
+
+from ..errors import JobError, KlingError
+from ..policy import PROGRESS_HEARTBEAT_S
+from .job import Job, JobKind, JobStatus
+from .store import JobStore
+
+log = logging.getLogger(__name__)
+
+SAVE_PROGRESS_EVERY_S = 1.0
+"""Progress-only updates are persisted at most this often; phase and status changes always."""
+
+
+class JobContext:
+    """Handed to a job's work: report progress, record render ids, all persisted."""
+
+    def __init__(self, manager: JobManager, job: Job) -> None:
+        self._manager = manager
+        self.job = job
+
+    def update(self, phase: str, message: str, progress: float | None = None) -> None:
+        job = self.job
+        phase_changed = phase != job.phase
+        job.phase, job.message = phase, message
+        if progress is not None:
+            job.progress = max(0.0, min(1.0, progress))
+        self._manager._changed(job, persist=phase_changed)
+
+    def add_render_id(self, render_id: str) -> None:
+        self.job.render_ids.append(render_id)
+        self._manager._changed(self.job, persist=True)
+
+    def save(self) -> None:
+        self._manager._changed(self.job, persist=True)
+
+
+Work = Callable[[JobContext], Awaitable[dict[str, Any]]]
+Resume = Callable[[Job], Work | None]
+UpdateFn = Callable[[Job], Awaitable[None]]
+
+
+@dataclass
+class _Live:
+    job: Job
+    changed: anyio.Event = field(default_factory=anyio.Event)
+    done: anyio.Event = field(default_factory=anyio.Event)
+    last_saved: float = 0.0
+
+
+class JobManager:
+    """Starts, tracks, persists and resumes jobs."""
+
+    def __init__(
+        self, store: JobStore, *, resume: Resume | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self._resume = resume
+        self._clock = clock
+        self._live: dict[str, _Live] = {}
+        self._group: anyio.abc.TaskGroup | None = None
+
+    def attach(self, group: anyio.abc.TaskGroup) -> None:
+        """Jobs run in ``group`` (the server's lifespan task group), outliving any one tool call."""
+        self._group = group
+
+    def start(
+        self,
+        kind: JobKind,
+        project: str,
+        work: Work,
+        *,
+        request: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> Job:
+        job = Job(
+            id=Job.new_id(kind),
+            kind=kind,
+            project=project,
+            request=dict(request or {}),
+            before=before,
+            owner_pid=os.getpid(),
+            session_id=session_id,
+            created_at=self._clock(),
+            updated_at=self._clock(),
+        )
+        self._launch(job, work)
+        return job
+
+    def record(
+        self, kind: JobKind, project: str, result: dict[str, Any], *, request: dict[str, Any] | None = None
+    ) -> Job:
+        """A job that finished at once (a request answered directly), kept so its id works like any other."""
+        job = Job(
+            id=Job.new_id(kind),
+            kind=kind,
+            project=project,
+            status=JobStatus.DONE,
+            phase="done",
+            progress=1.0,
+            message=str(result.get("message", "Done.")),
+            request=dict(request or {}),
+            result=result,
+            owner_pid=os.getpid(),
+            created_at=self._clock(),
+            updated_at=self._clock(),
+        )
+        self.store.save(job)
+        return job
+
+    def running(self, project: str, kind: JobKind | None = None) -> Job | None:
+        """A live, unfinished job of this project (and kind), if any."""
+        for live in self._live.values():
+            job = live.job
+            if job.project == project and not job.finished and (kind is None or job.kind is kind):
+                return job
+        return None
+
+    def get(self, job_id: str) -> Job | None:
+        live = self._live.get(job_id)
+        return live.job if live is not None else self.store.load(job_id)
+
+    def is_live(self, job_id: str) -> bool:
+        return job_id in self._live
+
+    def resumable(self, job: Job) -> bool:
+        """A job left running by a server that is gone (crashed, killed, restarted)."""
+        if job.finished or self.is_live(job.id):
+            return False
+        return job.owner_pid is None or job.owner_pid == os.getpid() or not _pid_alive(job.owner_pid)
+
+    def resume(self, job_id: str, *, retry_failed: bool = False) -> Job:
+        """Pick up a job a previous server left running (or, with ``retry_failed``, one that stopped
+        waiting); raises ``JobError`` when it cannot be."""
+        job = self.get(job_id)
+        if job is None:
+            raise JobError(f"No job {job_id!r} is known here: check the id, or start the request again.")
+        if self.is_live(job_id) or job.status is JobStatus.DONE:
+            return job
+        if job.status is JobStatus.FAILED:
+            if not retry_failed:
+                return job
+            job.status, job.error = JobStatus.RUNNING, None
+        if not self.resumable(job):
+            raise JobError(
+                f"Job {job_id} is being run by another kling-ai-30 server (pid {job.owner_pid}); ask that one."
+            )
+        work = self._resume(job) if self._resume is not None else None
+        if work is None:
+            job.status = JobStatus.FAILED
+            job.error = {"type": "JobError", "code": None, "message": "This job cannot be resumed after a restart."}
+            self.store.save(job)
+            return job
+        job.owner_pid = os.getpid()
+        job.phase, job.message = "resuming", "Picking up where the previous server left off…"
+        self._launch(job, work)
+        return job
+
+    async def wait(self, job_id: str, budget_s: float, on_update: UpdateFn | None = None) -> Job:
+        """Wait up to ``budget_s`` for the job to finish, calling ``on_update`` on each change and at
+        least every ``PROGRESS_HEARTBEAT_S`` (progress notifications keep clients from timing out)."""
+        live = self._live.get(job_id)
+        if live is None:
+            job = self.get(job_id)
+            if job is None:
+                raise JobError(f"No job {job_id!r} is known here: check the id, or start the request again.")
+            return job
+        with anyio.move_on_after(max(0.0, budget_s)):
+            while not live.job.finished:
+                event = live.changed
+                with anyio.move_on_after(PROGRESS_HEARTBEAT_S):
+                    await event.wait()
+                if on_update is not None and not live.job.finished:
+                    await on_update(live.job)
+        return live.job
+
+    # ------------------------------------------------------------ internals
+
+    def _launch(self, job: Job, work: Work) -> None:
+        if self._group is None:
+            raise RuntimeError("JobManager.attach() must be called with the owning task group first")
+        live = _Live(job)
+        self._live[job.id] = live
+        self.store.save(job)
+        live.last_saved = self._clock()
+        self._group.start_soon(self._run, live, work, name=f"job {job.id}")
+
+    async def _run(self, live: _Live, work: Work) -> None:
+        job = live.job
+        context = JobContext(self, job)
+        try:
+            result = await work(context)
+        except anyio.get_cancelled_exc_class():
+            # The server is shutting down: leave the job "running" on disk so the next server resumes it.
+            job.message = "Interrupted when the server stopped; ask for this job again to resume it."
+            self._persist(live)
+            raise
+        except KlingError as exc:
+            job.status = JobStatus.FAILED
+            job.error = {"type": type(exc).__name__, "code": exc.code, "message": str(exc)}
+            job.phase, job.message = "failed", str(exc)
+        except Exception:
+            log.exception("job %s failed unexpectedly", job.id)
+            job.status = JobStatus.FAILED
+            job.error = {
+                "type": "InternalError",
+                "code": None,
+                "message": "An internal error stopped this job; the details are in the server log. Try again.",
+            }
+            job.phase, job.message = "failed", job.error["message"]
+        else:
+            job.status = JobStatus.DONE
+            job.result = result
+            job.phase, job.progress = "done", 1.0
+            job.message = str(result.get("message", "Done."))
+        finally:
+            job.updated_at = self._clock()
+            if job.finished:
+                self._persist(live)
+                self._live.pop(job.id, None)
+                live.done.set()
+                self._notify(live)
+
+    def _changed(self, job: Job, *, persist: bool) -> None:
+        live = self._live.get(job.id)
+        job.updated_at = self._clock()
+        if live is None:
+            self.store.save(job)
+            return
+        if persist or self._clock() - live.last_saved >= SAVE_PROGRESS_EVERY_S:
+            self._persist(live)
+        self._notify(live)
+
+    def _persist(self, live: _Live) -> None:
+        try:
+            self.store.save(live.job)
+        except OSError as exc:
+            # A full disk must not kill a paid job; the next save tries again.
+            log.warning("could not save job %s: %s", live.job.id, exc)
+        live.last_saved = self._clock()
+
+    @staticmethod
+    def _notify(live: _Live) -> None:
+        live.changed.set()
+        live.changed = anyio.Event()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,56 @@
+"""Jobs on disk: one small JSON file per job, written atomically.
+
+One file per job (not one registry file) because several servers may run at once (Claude
+Desktop and Claude Code each start their own), and each writes only the jobs it owns.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from ..storage import atomic_write_json, ensure_private_dir, load_json
+from .job import Job
+
+log = logging.getLogger(__name__)
+
+_JOB_ID = re.compile(r"^[a-z]{3}_[0-9a-f]{6,32}$")
+KEEP_FINISHED = 200
+"""Finished jobs kept on disk; older ones are pruned (our choice: enough for any conversation)."""
+
+
+class JobStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.notices: list[str] = []
+        """Human-readable notes about files that were set aside, for the next tool result."""
+
+    def save(self, job: Job) -> None:
+        ensure_private_dir(self.directory)
+        atomic_write_json(self._path(job.id), job.to_dict())
+
+    def load(self, job_id: str) -> Job | None:
+        if not _JOB_ID.match(job_id):
+            return None
+        loaded = load_json(self._path(job_id))
+        if loaded.set_aside is not None:
+            self.notices.append(f"The saved record of job {job_id} was damaged and was moved to {loaded.set_aside}.")
+        job = Job.from_dict(loaded.value)
+        if loaded.value is not None and job is None:
+            self.notices.append(f"The saved record of job {job_id} could not be read and was ignored.")
+        return job
+
+    def all(self) -> list[Job]:
+        if not self.directory.is_dir():
+            return []
+        jobs = [self.load(path.stem) for path in sorted(self.directory.glob("*.json"))]
+        return [job for job in jobs if job is not None]
+
+    def prune(self) -> None:
+        finished = sorted((j for j in self.all() if j.finished), key=lambda j: j.updated_at, reverse=True)
+        for job in finished[KEEP_FINISHED:]:
+            self._path(job.id).unlink(missing_ok=True)
+
+    def _path(self, job_id: str) -> Path:
+        return self.directory / f"{job_id}.json"

@@ -1,0 +1,136 @@
+"""The tools' structured results (the SDK publishes them as output schemas).
+
+Every result carries ``message``: the text the assistant can show as is (GUI-translated, never
+raw JSON, never a token). Long-running tools add ``status`` and ``job_id`` (CONTRACT.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..jobs.job import Job, JobStatus
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(description="What to tell the user, ready to show.")
+
+
+class UploadedFileInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    filename: str | None = None
+    file_type: str | None = None
+    cdn_url: str | None = None
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class UploadResult(Result):
+    files: list[UploadedFileInfo] = Field(description="The uploaded file(s) as the backend described them.")
+
+
+class CreditsResult(Result):
+    available: int
+    frozen: int = Field(description="Reserved for work in progress.")
+    total: int
+
+
+class SegmentInfo(BaseModel):
+    start_s: float
+    end_s: float
+    label: str | None = None
+    text: str | None = None
+    volume: float | None = None
+
+
+class TrackInfo(BaseModel):
+    kind: str
+    label: str
+    segments: list[SegmentInfo]
+
+
+class StateResult(Result):
+    summary: str = Field(description='e.g. Timeline (2 tracks): 1. Video: beach (0-10s) 2. Title: "Hi" (0-3s)')
+    tracks: list[TrackInfo]
+    exportable: bool = Field(description="True when there is something to export.")
+    uploads: int = Field(description="How many files this project has uploaded.")
+
+
+class ExportInfo(BaseModel):
+    path: str = Field(description="Absolute path of the MP4 on this machine.")
+    url: str | None = Field(default=None, description="The backend's download URL.")
+    task_link: str | None = Field(default=None, description="Opens the project in the NemoVideo web app.")
+    render_id: str
+    size_bytes: int
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class JobResult(Result):
+    """A ``generate``, ``export`` or ``job`` result."""
+
+    status: Literal["done", "running", "failed"]
+    job_id: str = Field(description="Pass to the job tool to keep waiting or to read the result later.")
+    kind: Literal["generate", "export"]
+    phase: str = Field(description="What the job is doing now (or 'done' / 'failed').")
+    progress: float | None = Field(default=None, description="0..1 when known.")
+    routed_to: list[str] = Field(default_factory=list, description="The actions the message was routed to.")
+    reply: str | None = Field(default=None, description="The backend's reply, GUI-translated.")
+    timeline: str | None = Field(default=None, description="Timeline summary after the change.")
+    changes: list[str] = Field(default_factory=list, description="What changed, one line each.")
+    question: str | None = Field(default=None, description="The backend asks this before it can go on.")
+    export: ExportInfo | None = None
+    credits: CreditsResult | None = None
+    state: StateResult | None = None
+    uploads: list[UploadedFileInfo] = Field(default_factory=list)
+    error_type: str | None = None
+    error_code: int | None = None
+    next_step: str | None = Field(default=None, description="What to do next, when the job is not done.")
+
+
+def job_result(job: Job, *, routed_to: list[str] | None = None, extra: dict[str, Any] | None = None) -> JobResult:
+    """A job (finished or not) as a tool result."""
+    result = job.result or {}
+    data: dict[str, Any] = dict(extra or {})
+    export_data = result.get("export") if job.kind.value == "generate" else (result if result.get("path") else None)
+    if job.status is JobStatus.RUNNING:
+        status: Literal["done", "running", "failed"] = "running"
+        lead = job.message or "Working on it…"
+        message = f"{lead}\nStill running (job {job.id}); call the job tool with this id to keep waiting."
+        next_step = f"Call job with job_id={job.id!r} (it waits up to wait_seconds) until status is done."
+    elif job.status is JobStatus.FAILED:
+        status = "failed"
+        message = (job.error or {}).get("message") or job.message or "The job failed."
+        next_step = None
+    else:
+        status = "done"
+        message = str(result.get("message") or job.message or "Done.")
+        next_step = None
+    prefix = data.pop("lead", None)
+    if prefix:
+        message = f"{prefix}\n\n{message}"
+    error = job.error or {}
+    return JobResult(
+        status=status,
+        job_id=job.id,
+        kind="generate" if job.kind.value == "generate" else "export",
+        phase=job.phase,
+        progress=job.progress,
+        message=message,
+        routed_to=routed_to or [],
+        reply=result.get("message") if job.kind.value == "generate" and status == "done" else None,
+        timeline=result.get("timeline"),
+        changes=list(result.get("changes") or []),
+        question=result.get("question"),
+        export=ExportInfo.model_validate(export_data) if isinstance(export_data, dict) else None,
+        error_type=error.get("type"),
+        error_code=error.get("code"),
+        next_step=next_step,
+        **data,
+    )

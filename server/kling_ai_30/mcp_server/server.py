@@ -1,0 +1,339 @@
+"""The MCP server: the contract's six tools over one ``Workspace``.
+
+Tools are thin: validate arguments (the SDK builds the schemas from these signatures), call
+the workspace, wait on jobs within a budget while sending progress, and shape the result.
+Failures become ``ToolError`` (an ``isError`` result whose text says what to do next).
+
+Waiting: a tool call may be cut at ~60 s (Claude Desktop), backgrounded at 120 s (Claude Code) or
+cut at 5 min (Cursor), and a cut cancels the tool's coroutine. The work itself runs as a job in
+the lifespan's task group, so the cut never reaches it; the tool returns ``running`` and a
+``job_id`` when its budget runs out, and ``job`` picks it up.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+import httpx
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ResourceLink, TextContent, ToolAnnotations
+from pydantic import Field
+
+from ..actions.projects import DEFAULT_PROJECT
+from ..actions.workspace import Outcome, Workspace, credits_view
+from ..config import Settings, load_settings
+from ..errors import InputError, KlingError
+from ..jobs.job import Job, JobKind, JobStatus
+from ..policy import DEFAULT_WAIT_S, MAX_MESSAGE_CHARS
+from ..redaction import install_log_redaction
+from ..skill import SkillIdentity
+from .results import CreditsResult, JobResult, StateResult, UploadResult, job_result
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = """\
+Makes ~30-second AI videos through the NemoVideo backend. Use `generate` for anything the user
+asks in words (it routes: export/credits/status requests are answered directly; media paths or
+URLs in the message are uploaded first); `upload` for a local file path or URL; `export` for the
+MP4. Long work returns status "running" with a job_id: tell the user it is still working and call
+`job` with that id until status is "done". Never call generate twice for the same request while a
+job runs (that would charge twice). Suggest a 5-second preview before a costly 30-second clip.
+Show the `message` field to the user; never show tokens or raw JSON."""
+
+WAIT_MAX_S = 600.0
+# mcp notes §6: Claude Code shows progress and backgrounds calls only after 120 s, so when it is the
+# client and progress can flow we may wait longer than the ~60 s Claude Desktop allows.
+CLAUDE_CODE_WAIT_S = 100.0
+
+
+@dataclass
+class ServerState:
+    workspace: Workspace
+
+
+def build_server(
+    settings: Settings | None = None,
+    *,
+    identity: SkillIdentity | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+) -> MCPServer[ServerState]:
+    """The MCP server. Tests pass ``transport`` (the local backend without sockets) and ``sleep``
+    (so the backend's "wait 30 s" policies take no time)."""
+
+    @asynccontextmanager
+    async def lifespan(server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
+        workspace = Workspace(settings or load_settings(), identity, transport=transport, sleep=sleep)
+        async with anyio.create_task_group() as group:
+            workspace.jobs.attach(group)
+            try:
+                yield ServerState(workspace)
+            finally:
+                group.cancel_scope.cancel()
+                with anyio.CancelScope(shield=True):
+                    await workspace.aclose()
+
+    server: MCPServer[ServerState] = MCPServer(
+        name="kling-ai-30",
+        title="Kling AI 30-second video (NemoVideo)",
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        version=_version(identity),
+    )
+    _register_tools(server)
+    install_log_redaction()
+    # httpx logs every request at INFO; on stdio that is noise in the host's log, not news.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return server
+
+
+def _register_tools(server: MCPServer[ServerState]) -> None:
+    read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True, destructive_hint=False)
+    spends = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+    writes = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+
+    @server.tool(title="Upload media", annotations=spends)
+    async def upload(
+        ctx: Context,
+        path: Annotated[
+            str | None, Field(description="Absolute path of a local image, video or audio file (max 200 MB).")
+        ] = None,
+        url: Annotated[str | None, Field(description="Public http(s) link to an image, video or audio file.")] = None,
+    ) -> Annotated[CallToolResult, UploadResult]:
+        """Upload one photo, clip or audio file (a local path or a URL) into the current video project.
+        Formats: mp4 mov avi webm mkv jpg png gif webp mp3 wav m4a aac."""
+        workspace = await _workspace(ctx)
+        progress = _Progress(ctx)
+        try:
+            result = await workspace.upload(_key(ctx), path=path, url=url, on_status=progress.say)
+        except KlingError as exc:
+            raise ToolError(str(exc)) from None
+        model = UploadResult.model_validate(result)
+        return _result(model)
+
+    @server.tool(title="Generate or edit the video", annotations=spends)
+    async def generate(
+        ctx: Context,
+        message: Annotated[
+            str,
+            Field(
+                description="What the user wants, in their words: generate, edit, add music or titles… "
+                "Local file paths and media URLs in it are uploaded first.",
+                min_length=1,
+                max_length=MAX_MESSAGE_CHARS,
+            ),
+        ],
+        wait_seconds: Annotated[
+            float | None,
+            Field(description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_MAX_S),
+        ] = None,
+    ) -> Annotated[CallToolResult, JobResult]:
+        """Send a request to the video assistant: generate a clip from a prompt or the uploaded image,
+        edit it (music, titles, captions, trim, aspect ratio), or ask anything. Export, credits and
+        status requests are answered directly without the chat. Generating costs credits (~2 per
+        second of video); returns status "running" and a job_id when it takes longer than the wait."""
+        workspace = await _workspace(ctx)
+        progress = _Progress(ctx)
+        try:
+            outcome = await workspace.handle(message, key=_key(ctx), on_status=progress.say)
+        except KlingError as exc:
+            raise ToolError(str(exc)) from None
+        return await _outcome_result(ctx, workspace, outcome, wait_seconds, progress)
+
+    @server.tool(title="Credit balance", annotations=read_only)
+    async def credits(ctx: Context) -> Annotated[CallToolResult, CreditsResult]:
+        """The account's credits: available, frozen (reserved for work in progress) and total."""
+        workspace = await _workspace(ctx)
+        try:
+            view = credits_view(await workspace.credits())
+        except KlingError as exc:
+            raise ToolError(str(exc)) from None
+        return _result(CreditsResult.model_validate(view))
+
+    @server.tool(title="Timeline state", annotations=read_only)
+    async def state(ctx: Context) -> Annotated[CallToolResult, StateResult]:
+        """The current project's timeline: a one-line summary plus its tracks and segments."""
+        workspace = await _workspace(ctx)
+        progress = _Progress(ctx)
+        try:
+            view = await workspace.state(_key(ctx), on_status=progress.say)
+        except KlingError as exc:
+            raise ToolError(str(exc)) from None
+        return _result(StateResult.model_validate(view))
+
+    @server.tool(title="Export the MP4", annotations=writes)
+    async def export(
+        ctx: Context,
+        output_dir: Annotated[
+            str | None,
+            Field(description="Absolute folder for the MP4 (default: the user's kling-ai-30 videos folder)."),
+        ] = None,
+        wait_seconds: Annotated[
+            float | None,
+            Field(description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_MAX_S),
+        ] = None,
+    ) -> Annotated[CallToolResult, JobResult]:
+        """Render the current timeline to an MP4 (free, ~30-90 s), download it and return its absolute
+        path, the download URL and a link to the project. Returns status "running" and a job_id when
+        it takes longer than the wait."""
+        workspace = await _workspace(ctx)
+        progress = _Progress(ctx)
+        try:
+            folder = Path(output_dir).expanduser() if output_dir else None
+            if folder is not None and not folder.is_absolute():
+                raise InputError(f"output_dir must be an absolute path (got {output_dir!r}).")
+            job, _ = await workspace.start_export(key=_key(ctx), output_dir=folder, on_status=progress.say)
+        except KlingError as exc:
+            raise ToolError(str(exc)) from None
+        return await _wait_and_report(ctx, workspace, job, wait_seconds, progress, routed_to=["export"])
+
+    @server.tool(title="Follow a job", annotations=read_only)
+    async def job(
+        ctx: Context,
+        job_id: Annotated[str, Field(description="The job_id from generate or export.", min_length=1, max_length=64)],
+        wait_seconds: Annotated[
+            float | None,
+            Field(description="How long to wait for it to finish (default ~45 s).", ge=0, le=WAIT_MAX_S),
+        ] = None,
+    ) -> Annotated[CallToolResult, JobResult]:
+        """Wait for a generate or export job that was still running, and return its result. Jobs keep
+        running on the server even after a call returns, and survive a server restart."""
+        workspace = await _workspace(ctx)
+        if not re.fullmatch(r"[a-z]{3}_[0-9a-f]{6,32}", job_id):
+            raise ToolError(f"{job_id[:40]!r} is not a job id; use the job_id a generate or export call returned.")
+        try:
+            found = await workspace.job(job_id)
+        except KlingError as exc:
+            raise ToolError(str(exc)) from None
+        return await _wait_and_report(ctx, workspace, found, wait_seconds, _Progress(ctx))
+
+
+async def _outcome_result(
+    ctx: Context, workspace: Workspace, outcome: Outcome, wait_seconds: float | None, progress: _Progress
+) -> CallToolResult:
+    routed = [step.action.value for step in outcome.plan.steps]
+    extra: dict[str, Any] = {}
+    for step in outcome.steps:
+        if step["action"] == "credits":
+            extra["credits"] = CreditsResult.model_validate({k: v for k, v in step.items() if k != "action"})
+        elif step["action"] == "state":
+            extra["state"] = StateResult.model_validate({k: v for k, v in step.items() if k != "action"})
+        elif step["action"] == "upload":
+            extra.setdefault("uploads", []).extend(step.get("files", []))
+    if outcome.job is None:
+        done = workspace.jobs.record(
+            JobKind.GENERATE, _key(ctx), {"message": outcome.message or "Done."}, request={"routed_to": routed}
+        )
+        return _result(job_result(done, routed_to=routed, extra=extra))
+    if outcome.message:
+        extra["lead"] = outcome.message
+    if outcome.reused_job:
+        extra["lead"] = (
+            f"{extra.get('lead', '')}\nYour previous request is still being worked on (job {outcome.job.id}); "
+            "this message was not sent again."
+        ).strip()
+    return await _wait_and_report(ctx, workspace, outcome.job, wait_seconds, progress, routed_to=routed, extra=extra)
+
+
+async def _wait_and_report(
+    ctx: Context,
+    workspace: Workspace,
+    job: Job,
+    wait_seconds: float | None,
+    progress: _Progress,
+    *,
+    routed_to: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> CallToolResult:
+    budget = wait_seconds if wait_seconds is not None else _default_wait(ctx)
+    finished = await workspace.jobs.wait(job.id, budget, on_update=progress.send)
+    model = job_result(finished, routed_to=routed_to, extra=extra)
+    if finished.status is JobStatus.FAILED and not model.export:
+        raise ToolError(model.message + (f" (job {finished.id})" if finished.kind is JobKind.EXPORT else ""))
+    notices = workspace.notices()
+    if notices:
+        model.message = "\n".join(notices) + "\n\n" + model.message
+    return _result(model, video=Path(model.export.path) if model.export else None)
+
+
+class _Progress:
+    """One tool call's progress notifications: values only ever go up (the spec requires it)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._last = 0.0
+
+    async def say(self, message: str) -> None:
+        """A status line with no percentage ("Setting things up...")."""
+        self._last += 1
+        await self._ctx.report_progress(self._last, None, message)
+
+    async def send(self, job: Job) -> None:
+        if job.progress is not None and job.kind is JobKind.EXPORT:
+            value = max(self._last + 0.01, job.progress * 100)
+            total: float | None = 100.0 if value <= 100 else None
+        else:
+            value, total = self._last + 1, None
+        self._last = value
+        await self._ctx.report_progress(value, total, job.message or job.phase)
+
+
+def _result(model: Any, *, video: Path | None = None) -> CallToolResult:
+    content: list[Any] = [TextContent(type="text", text=model.message)]
+    if video is not None and video.exists():
+        content.append(
+            ResourceLink(
+                type="resource_link",
+                uri=video.as_uri(),
+                name=video.name,
+                title="Exported video",
+                mime_type="video/mp4",
+                size=video.stat().st_size,
+            )
+        )
+    return CallToolResult(content=content, structured_content=model.model_dump(mode="json"))
+
+
+async def _workspace(ctx: Context) -> Workspace:
+    state = ctx.request_context.lifespan_context
+    assert isinstance(state, ServerState)
+    return state.workspace
+
+
+def _key(ctx: Context) -> str:
+    """One project per MCP session over HTTP (clients must not share a timeline); ``default`` on stdio."""
+    session_id = (ctx.headers or {}).get("mcp-session-id")
+    if session_id:
+        cleaned = re.sub(r"[^A-Za-z0-9]", "", str(session_id))[:40]
+        if cleaned:
+            return f"http-{cleaned}"
+    return DEFAULT_PROJECT
+
+
+def _default_wait(ctx: Context) -> float:
+    client = ""
+    params = getattr(ctx.session, "client_params", None)
+    if params is not None and getattr(params, "client_info", None) is not None:
+        client = params.client_info.name.lower()
+    if "claude-code" in client or client == "claude code":
+        return CLAUDE_CODE_WAIT_S
+    return DEFAULT_WAIT_S
+
+
+def _version(identity: SkillIdentity | None) -> str:
+    if identity is not None:
+        return identity.version
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kling-ai-30")
+    except PackageNotFoundError:
+        return "0"
