@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from kling_ai_30.local import render
-from kling_ai_30.local.synth import make_backdrop, make_music
+from kling_ai_30.local.backdrop import make_backdrop
+from kling_ai_30.local.music import make_music
 
 IMAGE_URL = "https://local.invalid/assets/mountain.jpg"
 MUSIC_URL = "https://local.invalid/assets/lofi.wav"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from kling_ai_30.local import Costs, agent
-from kling_ai_30.local.agent import (
+from kling_ai_30.local import Costs, agent, intents
+from kling_ai_30.local.intents import (
     AddMusic,
     AddSubtitle,
     AspectRatio,
@@ -116,7 +116,7 @@ def test_words_inside_quotes_never_trigger_commands() -> None:
     [("hi", None, "en"), ("hi", "zh-CN", "zh"), ("你好", None, "zh"), ("你好", "en", "zh"), ("hi", "ja", "en")],
 )
 def test_reply_language_follows_the_session_or_the_message(message: str, language: str | None, expected: str) -> None:
-    assert agent.reply_language(message, language) == expected
+    assert intents.reply_language(message, language) == expected
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_reply_language_follows_the_session_or_the_message(message: str, languag
     ],
 )
 def test_costs_are_two_per_generated_second_five_per_edit_and_nothing_for_talk(message: str, price: int) -> None:
-    assert agent.cost(interpret(message), Costs()) == price
+    assert intents.cost(interpret(message), Costs()) == price
 
 
 def _ctx(**overrides: Any) -> agent.PlanContext:
@@ -268,4 +268,4 @@ def test_trim_shortens_every_track_and_drops_segments_past_the_end() -> None:
 
 
 def test_chinese_numerals_are_read() -> None:
-    assert [agent.cn_number(s) for s in ("30", "三十", "十五", "十", "一百二十", "两")] == [30, 30, 15, 10, 120, 2]
+    assert [intents.cn_number(s) for s in ("30", "三十", "十五", "十", "一百二十", "两")] == [30, 30, 15, 10, 120, 2]

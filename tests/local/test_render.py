@@ -14,8 +14,9 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
+from kling_ai_30.local.backdrop import make_backdrop
+from kling_ai_30.local.music import make_music
 from kling_ai_30.local.render import RenderError, RenderResult, render_draft
-from kling_ai_30.local.synth import make_backdrop, make_music
 
 IMAGE = "https://cdn.local/assets/mountain.jpg"
 GRADIENT = "https://cdn.local/assets/gradient.png"

@@ -10,7 +10,8 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
-from kling_ai_30.local.synth import Scene, backdrop_image, make_backdrop, make_music, music_samples, scene_for
+from kling_ai_30.local.backdrop import Scene, backdrop_image, make_backdrop, scene_for
+from kling_ai_30.local.music import make_music, music_samples
 
 
 def pixels(prompt: str, width: int = 320, height: int = 180) -> NDArray[np.float64]:

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageOps
 
-from kling_ai_30.local import fonts, synth
+from kling_ai_30.local import backdrop, fonts, music
 
 U8 = NDArray[np.uint8]
 F32 = NDArray[np.float32]
@@ -720,7 +720,7 @@ class _Media:
                 (str(m[k]) for k in ("prompt", "text", "name") if isinstance(m.get(k), str) and m[k].strip()), title
             )
             amount = 1 + _motion_amount(span.duration, speed)
-            still = synth.backdrop_image(prompt, math.ceil(canvas.width * amount), math.ceil(canvas.height * amount))
+            still = backdrop.backdrop_image(prompt, math.ceil(canvas.width * amount), math.ceil(canvas.height * amount))
             return _Visual(span, _KenBurns(still, canvas, motion, span.duration, speed), *fades), None
         path = self.path(src)
         image = self._still(path, src)
@@ -746,7 +746,7 @@ class _Media:
         if not isinstance(src, str) or not src.strip():
             # No asset: procedural music in the style the segment names ("Lo-fi", "upbeat"…).
             style = next((str(m[k]) for k in ("style", "name") if isinstance(m.get(k), str)), "lo-fi")
-            samples = synth.music_samples(style, span.duration, sample_rate=AUDIO_RATE)
+            samples = music.music_samples(style, span.duration, sample_rate=AUDIO_RATE)
         else:
             decoded = _decode_audio(self.path(src), src, span.duration)
             if decoded is None:

@@ -18,7 +18,7 @@ from types import FrameType
 
 import uvicorn
 
-from kling_ai_30.local.app import LocalBackend
+from kling_ai_30.local.backend import LocalBackend
 
 logger = logging.getLogger(__name__)
 

@@ -32,9 +32,10 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from kling_ai_30.local import agent
+from kling_ai_30.local import agent, replies
 from kling_ai_30.local.config import SimConfig, Vocabulary
 from kling_ai_30.local.faults import Faults, Phase
+from kling_ai_30.local.intents import Intent
 from kling_ai_30.local.store import Clock, MediaRecord, Session, Store
 
 logger = logging.getLogger(__name__)
@@ -205,13 +206,15 @@ MediaMaker = Callable[[agent.Produce, Path], None]
 
 
 def make_media(item: agent.Produce, path: Path) -> None:
-    """Create a generated file with the renderer helper's synthesisers (imported lazily)."""
-    from kling_ai_30.local import synth
-
+    """Create a generated file with the synthesisers (imported lazily, so the backend starts fast)."""
     if item.kind == "backdrop":
-        synth.make_backdrop(item.prompt, item.width, item.height, path)
+        from kling_ai_30.local.backdrop import make_backdrop
+
+        make_backdrop(item.prompt, item.width, item.height, path)
     else:
-        synth.make_music(item.prompt, item.seconds, path)
+        from kling_ai_30.local.music import make_music
+
+        make_music(item.prompt, item.seconds, path)
 
 
 def produce_cached(item: agent.Produce, path: Path, cache_dir: Path, make: MediaMaker = make_media) -> None:
@@ -243,7 +246,7 @@ class AgentRun:
         cdn_root: Path,
         session: Session,
         user_id: str,
-        intent: agent.Intent,
+        intent: Intent,
         frozen: int,
         channel: Channel,
         base_url: str,
@@ -320,7 +323,7 @@ class AgentRun:
             else:
                 self._tool(step)
         if said and self._faults.take_trailing_issue():
-            trailing = self._events.text(agent.TEMPORARY_ISSUE)
+            trailing = self._events.text(replies.TEMPORARY_ISSUE)
             if trailing is not None:
                 self._emit(trailing)
         return plan.charge
