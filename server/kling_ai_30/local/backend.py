@@ -163,9 +163,22 @@ class LocalBackend:
         self.renders.shutdown()
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)
+            stragglers = [t for t in threads if t.is_alive()]
+            if stragglers:
+                # A run still synthesising media would write its file into a fresh copy of the
+                # directory; remove that too once it is done, instead of leaving it in /tmp.
+                threading.Thread(
+                    target=_remove_after, args=(stragglers, self._owned_dir), name="sim-cleanup", daemon=True
+                ).start()
 
     def __enter__(self) -> LocalBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _remove_after(threads: list[threading.Thread], directory: Path) -> None:
+    for thread in threads:
+        thread.join()
+    shutil.rmtree(directory, ignore_errors=True)

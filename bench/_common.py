@@ -1,0 +1,182 @@
+"""What the benchmarks share: a local backend in its own process, private homes, process memory.
+
+The backend runs in a separate process so its memory and CPU are not counted as the client's:
+``backend_process(config)`` starts ``python bench/_common.py backend --config JSON`` and yields
+the URL it prints once its socket is bound. Every spawned program gets a private ``HOME`` (and
+XDG directories) so a benchmark never reads or writes the real user's tokens, projects or videos.
+
+Memory figures come from ``/proc/<pid>/status`` (Linux): ``VmRSS`` is the resident set now,
+``VmHWM`` its peak, and writing ``5`` to ``/proc/self/clear_refs`` resets that peak to the
+current RSS, so a peak can be taken over one operation only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+BACKEND_STOP_TIMEOUT_S = 10.0
+# The brief's fast local backend: seconds-long work shrunk to fractions, tiny renders.
+FAST_BACKEND: dict[str, Any] = {
+    "generation_seconds": 0.2,
+    "edit_seconds": 0.05,
+    "heartbeat_every_s": 0.05,
+    "render_max_height": 144,
+    "render_fps": 8,
+}
+# Variables that would point a spawned program at a real account or backend.
+_ISOLATED_VARS = (
+    "NEMO_TOKEN",
+    "NEMO_API_URL",
+    "NEMO_WEB_URL",
+    "NEMO_CLIENT_ID",
+    "SKILL_SOURCE",
+    "KLING_SKILL_DIR",
+    "KLING_OUTPUT_DIR",
+    "ANTHROPIC_API_KEY",
+)
+# An ISO-BMFF file type box: size 24, "ftyp", brand isom, minor version 512, compatible isom/mp41.
+FTYP_BOX = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"
+WRITE_CHUNK_BYTES = 1024 * 1024
+_XDG_DIRS = (
+    ("XDG_CONFIG_HOME", ".config"),
+    ("XDG_STATE_HOME", ".local/state"),
+    ("XDG_DATA_HOME", ".local/share"),
+    ("XDG_CACHE_HOME", ".cache"),
+)
+
+
+def private_env(home: Path, **extra: str) -> dict[str, str]:
+    """The current environment with ``HOME`` and the XDG dirs under ``home`` and no NEMO_* settings."""
+    env = {key: value for key, value in os.environ.items() if key not in _ISOLATED_VARS}
+    env["HOME"] = str(home)
+    for var, sub in _XDG_DIRS:
+        env[var] = str(home / sub)
+    env.update(extra)
+    return env
+
+
+def use_private_home(home: Path) -> None:
+    """Make this process's own environment private (for code that reads ``os.environ``)."""
+    os.environ.clear()
+    os.environ.update(private_env(home))
+
+
+@contextmanager
+def backend_process(config: Mapping[str, Any], home: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run the local backend with ``config`` (``SimConfig`` fields) in its own process; yields (url, process)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "backend", "--config", json.dumps(config, default=str)]
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "backend.log"  # uvicorn's shutdown lines and any traceback, kept out of the figures
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, env=private_env(home), stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # the URL, printed once the socket is bound ("" if it died)
+        if not line.startswith("http"):
+            raise RuntimeError(f"the local backend did not start; see {log_path}")
+        yield line.strip(), process
+    finally:
+        process.terminate()
+        try:
+            process.wait(BACKEND_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def registered_token(backend_url: str, credits: int = 1_000_000) -> str:
+    """A new registered user on the local backend; its bearer token, for ``NEMO_TOKEN``.
+
+    Spawned clients with fresh homes would each ask for an anonymous token, and the backend
+    allows only 10 per IP (as the real one does).
+    """
+    import httpx
+
+    response = httpx.post(f"{backend_url}/_sim/users", json={"credits": credits}, timeout=10)
+    response.raise_for_status()
+    token: str = response.json()["token"]
+    return token
+
+
+def status_kib(field: str, pid: int | str = "self") -> int:
+    """A ``/proc/<pid>/status`` memory field (``VmRSS``, ``VmHWM``) in KiB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def reset_peak_rss() -> None:
+    """Reset this process's ``VmHWM`` to its current RSS (Linux ``clear_refs`` value 5)."""
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+        handle.write("5")
+
+
+def write_mp4_like(path: Path, size: int) -> Path:
+    """An ``ftyp`` box then random bytes, ``size`` bytes in all: passes the client's MP4 checks."""
+    with open(path, "wb") as handle:
+        handle.write(FTYP_BOX)
+        left = size - len(FTYP_BOX)
+        while left > 0:
+            chunk = os.urandom(min(WRITE_CHUNK_BYTES, left))
+            handle.write(chunk)
+            left -= len(chunk)
+    return path
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100), linear between closest ranks, as numpy's default."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+def machine_line() -> str:
+    """Date, cores, load and Python: the context every figure needs."""
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {os.cpu_count()} cores; load average {load}; "
+        f"Python {platform.python_version()} on {platform.system()} {platform.machine()}"
+    )
+
+
+def verdict(met: bool) -> str:
+    return "target met" if met else "target MISSED"
+
+
+def _serve_backend(argv: Sequence[str]) -> int:
+    """``python bench/_common.py backend --config JSON``: serve the local backend, print its URL."""
+    parser = argparse.ArgumentParser(prog="_common.py backend")
+    parser.add_argument("--config", default="{}", help="SimConfig fields as JSON")
+    args = parser.parse_args(argv)
+
+    from kling_ai_30.local import LocalBackend, SimConfig, serve
+
+    with LocalBackend(SimConfig.model_validate(json.loads(args.config))) as backend:
+        serve(backend, port=0, on_ready=lambda url: print(url, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["backend"]:
+        raise SystemExit("usage: python bench/_common.py backend [--config JSON]")
+    raise SystemExit(_serve_backend(sys.argv[2:]))
