@@ -323,3 +323,22 @@ def test_every_json_block_in_the_install_guide_parses() -> None:
     assert blocks
     for block in blocks:
         json.loads(block)
+
+
+def test_the_claude_upload_zip_has_only_the_keys_that_uploader_accepts(tmp_path: Path) -> None:
+    import importlib.util
+    import zipfile
+
+    spec = importlib.util.spec_from_file_location("build_skill_zip", ROOT / "scripts" / "build_skill_zip.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    archive = module.build(tmp_path / "skill.zip")
+    with zipfile.ZipFile(archive) as zipped:
+        skill = zipped.read("kling-ai-30/SKILL.md").decode("utf-8")
+    from kling_ai_30.skill import frontmatter_version, parse_skill_md
+
+    frontmatter = parse_skill_md(skill)
+    assert set(frontmatter) <= {"name", "description", "license", "allowed-tools", "compatibility", "metadata"}
+    assert frontmatter_version(frontmatter) == yaml.safe_load((ROOT / "frontmatter.yaml").read_text())["version"]
+    assert "## Tools" in skill
