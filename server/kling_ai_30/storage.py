@@ -76,7 +76,7 @@ def load_json(path: Path) -> Loaded:
         return Loaded(None)
     try:
         return Loaded(json.loads(raw.decode("utf-8")))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" thousands deep
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
             os.replace(path, aside)

@@ -83,6 +83,8 @@ class TokenCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.notices: list[str] = []
+        """Human-readable notes about a damaged cache that was set aside, for the next result."""
 
     def load(self, api_url: str) -> Credentials | None:
         entries = self._entries()
@@ -114,8 +116,12 @@ class TokenCache:
             atomic_write_json(self.path, entries, mode=0o600)
 
     def _entries(self) -> dict[str, Any]:
-        loaded = load_json(self.path).value
-        return loaded if isinstance(loaded, dict) else {}
+        loaded = load_json(self.path)
+        if loaded.set_aside is not None:
+            self.notices.append(
+                f"The saved NemoVideo token was damaged and was moved to {loaded.set_aside}; a new one is used."
+            )
+        return loaded.value if isinstance(loaded.value, dict) else {}
 
 
 def credentials_from_grant(data: Any, *, now: float) -> Credentials:

@@ -25,11 +25,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
 import httpx
+from pydantic import ValidationError
 
 from ..config import Settings
 from ..errors import (
@@ -58,7 +59,7 @@ from ..policy import (
 from ..skill import SkillIdentity
 from .auth import ClientIdStore, Credentials, TokenCache, credentials_from_grant, env_credentials
 from .envelope import ErrorContext, unwrap
-from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult
+from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult, WireModel, is_plain_id
 from .session import Session
 from .sse import check_content_type
 from .uploads import CheckedFile, check_media_url, check_upload_file
@@ -71,6 +72,7 @@ ProgressFn = Callable[[int, int | None], None]
 """Called with (bytes done, bytes total or None)."""
 SessionListener = Callable[[Session], None]
 
+_Wire = TypeVar("_Wire", bound=WireModel)
 _RETRYABLE_STATUS = frozenset({408, 500, 502, 503, 504})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -141,6 +143,11 @@ class BackendClient:
         if creds.from_env and creds.user_id:
             return creds.user_id.startswith("anon_")
         return creds.anonymous
+
+    def take_notices(self) -> list[str]:
+        """Notes for the user about the token cache (a damaged one set aside); cleared once taken."""
+        found, self._tokens.notices = self._tokens.notices, []
+        return found
 
     async def ensure_credentials(self) -> Credentials:
         """The current credentials: ``NEMO_TOKEN``, else a cached anonymous token, else a new one."""
@@ -214,7 +221,7 @@ class BackendClient:
                 "language": lang,
             },
         )
-        info = SessionInfo.model_validate(data)
+        info = _wire(SessionInfo, data, "new session")
         self._learn_user_id(info.user_id)
         return Session(
             session_id=info.session_id,
@@ -250,9 +257,12 @@ class BackendClient:
     async def claim_token(self, session: Session) -> ClaimToken:
         """A browser claim token for the session (skill 1.9: links carry ``ct=``, never the API token)."""
         data = await self._call(
-            "POST", "/api/auth/claim-token", json={"task_id": session.task_id, "session_id": session.session_id}
+            "POST",
+            "/api/auth/claim-token",
+            session=session,
+            json=lambda: {"task_id": session.task_id, "session_id": session.session_id},
         )
-        return ClaimToken.model_validate(data)
+        return _wire(ClaimToken, data, "project link")
 
     async def task_link(self, session: Session) -> str:
         """The web link that opens this project in the browser."""
@@ -263,12 +273,12 @@ class BackendClient:
 
     async def credits(self) -> Credits:
         """``available``, ``frozen`` and ``total`` credits."""
-        return Credits.model_validate(await self._call("GET", "/api/credits/balance/simple") or {})
+        return _wire(Credits, await self._call("GET", "/api/credits/balance/simple") or {}, "credits")
 
     async def state(self, session: Session) -> SessionState:
         """The session's latest state: draft, uploaded media, generated media."""
         data = await self._call("GET", f"/api/state/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}/latest", session=session)
-        return SessionState.model_validate(data or {})
+        return _wire(SessionState, data or {}, "session state")
 
     # --------------------------------------------------------------- upload
 
@@ -288,7 +298,7 @@ class BackendClient:
         data = await self._call(
             "POST", f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}", session=session, files=multipart
         )
-        return UploadResult.model_validate(data or {})
+        return _wire(UploadResult, data or {}, "upload")
 
     async def upload_urls(self, session: Session, urls: Sequence[str]) -> UploadResult:
         """Upload media by URL (``{"urls": [...], "source_type": "url"}``)."""
@@ -301,7 +311,7 @@ class BackendClient:
             session=session,
             json={"urls": cleaned, "source_type": "url"},
         )
-        return UploadResult.model_validate(data or {})
+        return _wire(UploadResult, data or {}, "upload")
 
     # ----------------------------------------------------------------- chat
 
@@ -393,21 +403,33 @@ class BackendClient:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise APIError("The backend gave a download link that is not http(s); export again.")
-        headers: dict[str, str] = {}
         if _same_origin(url, self.settings.api_url):
             # Only the backend itself gets our token; a CDN never does.
-            credentials = await self.ensure_credentials()
-            headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
-        return await self._stream_to_file(self._cdn, url, headers, dest_dir, filename, on_progress)
+            return await self._download_from_backend(url, dest_dir, filename, on_progress)
+        return await self._stream_to_file(self._cdn, url, {}, dest_dir, filename, on_progress)
 
     async def download_render_fallback(
         self, render_id: str, dest_dir: Path, filename: str, *, on_progress: ProgressFn | None = None
     ) -> Path:
         """``GET /api/render/proxy/<id>/download`` with auth, for when the output URL is not reachable."""
-        credentials = await self.ensure_credentials()
         url = f"{self.settings.api_url}/api/render/proxy/{_path_part(render_id)}/download"
-        headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
-        return await self._stream_to_file(self._cdn, url, headers, dest_dir, filename, on_progress)
+        return await self._download_from_backend(url, dest_dir, filename, on_progress)
+
+    async def _download_from_backend(
+        self, url: str, dest_dir: Path, filename: str, on_progress: ProgressFn | None
+    ) -> Path:
+        """A download with the token and attribution headers; a rejected token is renewed once (1001)."""
+        renewed = False
+        while True:
+            credentials = await self.ensure_credentials()
+            headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
+            try:
+                return await self._stream_to_file(self._cdn, url, headers, dest_dir, filename, on_progress)
+            except TokenExpiredError:
+                if renewed or credentials.from_env:
+                    raise
+                renewed = True
+                await self._renew_after_rejection(credentials)
 
     async def _stream_to_file(
         self,
@@ -464,20 +486,22 @@ class BackendClient:
         """One authenticated request with the once-each recoveries; returns the unwrapped payload.
 
         ``path`` may hold ``{sid}``, filled with the session id on every attempt (it changes
-        when the backend lost the session and a new one took its place).
+        when the backend lost the session and a new one took its place); for the same reason
+        ``json`` may be a function, called on every attempt, when the body names the session.
         """
         renewed = resessioned = False
         while True:
             credentials = await self.ensure_credentials()
             url = path.replace("{sid}", _path_part(session.session_id)) if session is not None else path
             form = files() if files is not None else None
+            body = json() if callable(json) else json
             try:
                 try:
                     response = await self._send(
                         method,
                         url,
                         headers={"Authorization": credentials.bearer()},
-                        json=json,
+                        json=body,
                         files=form,
                         retry_transient=method == "GET",
                     )
@@ -551,6 +575,17 @@ class BackendClient:
         )
 
 
+def _wire(model: type[_Wire], data: Any, what: str) -> _Wire:
+    """``data`` read as ``model``; an answer of the wrong shape is an ``APIError``, not a crash."""
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        raise APIError(
+            f"The backend's answer to the {what} request had an unexpected shape; try again, and check "
+            "NEMO_API_URL if it persists."
+        ) from None
+
+
 def new_render_id(now: float) -> str:
     """``render_<ms timestamp>_<random>``: unique even for renders started in the same millisecond."""
     return f"render_{int(now * 1000)}_{uuid.uuid4().hex[:6]}"
@@ -576,7 +611,7 @@ def _same_origin(url: str, base: str) -> bool:
 
 def _path_part(value: str) -> str:
     # Ids go into URL paths; anything but a plain id would change which route is hit.
-    if not value or not re.fullmatch(r"[A-Za-z0-9._:\-]{1,128}", value):
+    if not is_plain_id(value):
         raise InputError(f"{value[:40]!r} is not a valid id.")
     return value
 

@@ -142,7 +142,7 @@ def _json_or_none(response: httpx.Response) -> Any:
         return None
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
 
 
@@ -160,7 +160,10 @@ def _message_of(body: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
         if value:
-            return json.dumps(value, ensure_ascii=False)[:300]
+            try:
+                return json.dumps(value, ensure_ascii=False)[:300]
+            except (ValueError, RecursionError):
+                return None
     return None
 
 

@@ -6,9 +6,20 @@ shapes, see reference/nemo-api.md §12), and optional fields default instead of 
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..redaction import clean_message
+
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+
+
+def is_plain_id(value: str) -> bool:
+    """An id safe to put in a URL path: letters, digits and ``._:-``, not only dots (``..``)."""
+    return bool(_PLAIN_ID.fullmatch(value)) and value.strip(".") != ""
 
 
 class WireModel(BaseModel):
@@ -113,12 +124,14 @@ class RenderStatus(WireModel):
         status = str(inner.get("status") or "pending").lower()
         progress = inner.get("progress")
         error = inner.get("error") or inner.get("message")
+        said_id = inner.get("id") or inner.get("taskId")
         return cls(
-            id=str(inner.get("id") or inner.get("taskId") or render_id),
-            status=status,
-            progress=float(progress) if isinstance(progress, int | float) else None,
+            # An id the backend names goes into URL paths and file names: only a plain one is used.
+            id=said_id if isinstance(said_id, str) and is_plain_id(said_id) else render_id,
+            status=status[:40],
+            progress=_finite(progress),
             output_url=url if isinstance(url, str) and url else None,
-            error=str(error) if error else None,
+            error=clean_message(error, limit=200) if error else None,
         )
 
     @property
@@ -128,3 +141,14 @@ class RenderStatus(WireModel):
             RENDER_FAILED,
             "cancelled",
         )
+
+
+def _finite(value: Any) -> float | None:
+    """A number the backend sent, or None for anything else (bools, NaN, ±inf, integers too big for a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

@@ -30,6 +30,17 @@ class Session:
             return None
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         try:
-            return cls(**known)
+            session = cls(**known)
         except TypeError:
             return None
+        # A hand-edited or damaged file must not crash the server later, when a field is used.
+        typed = (
+            all(v is None or isinstance(v, str) for v in (session.task_id, session.user_id))
+            and isinstance(session.language, str)
+            and isinstance(session.task_name, str)
+            and isinstance(session.created_at, int | float)
+            and isinstance(session.replacements, int)
+            and not isinstance(session.created_at, bool)
+            and not isinstance(session.replacements, bool)
+        )
+        return session if typed else None
