@@ -46,14 +46,24 @@ class ProjectRecord:
             return cls(key=key)
         uploads = data.get("uploads")
         exports = data.get("exports")
+        api_url = data.get("api_url")
         return cls(
             key=key,
             session=Session.from_dict(data.get("session")),
             uploads=[u for u in uploads if isinstance(u, dict)] if isinstance(uploads, list) else [],
             exports=[e for e in exports if isinstance(e, dict)] if isinstance(exports, list) else [],
-            api_url=str(data.get("api_url") or ""),
-            updated_at=float(data.get("updated_at") or 0.0),
+            api_url=api_url if isinstance(api_url, str) else "",
+            updated_at=_seconds(data.get("updated_at")),
         )
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float: a damaged file
+        return 0.0
 
 
 class ProjectStore:

@@ -25,14 +25,16 @@ from ..chat.conversation import Conversation, Reply, Status, check_message
 from ..client.backend import BackendClient
 from ..client.models import Credits, SessionState, UploadResult
 from ..client.session import Session
+from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
-from ..errors import InputError, JobError
-from ..jobs.job import Job, JobKind
+from ..errors import InputError, JobError, KlingError
+from ..jobs.job import Job, JobKind, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.store import JobStore
+from ..policy import RECOVERY_FIRST_POLL_S
 from ..router import Action, RoutePlan, Step, route
 from ..skill import SkillIdentity, load_identity
-from .export import ExportRun
+from .export import ExportRun, RenderTimeoutError
 from .projects import DEFAULT_PROJECT, ProjectRecord, ProjectStore, check_project_key
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ class Project:
 
     record: ProjectRecord
     conversation: Conversation
+    notices: list[str] = field(default_factory=list)
+    """What this project's user should hear once (its session was lost and replaced)."""
 
     @property
     def key(self) -> str:
@@ -91,6 +95,7 @@ class Workspace:
         self.auto_export = auto_export
         self._sleep = sleep
         self._monotonic = monotonic
+        self._wall_clock = clock
         self.client = BackendClient(
             settings,
             self.identity,
@@ -138,11 +143,21 @@ class Workspace:
         for project in self._open.values():
             if project.session is session:
                 self.projects.save(project.record)
+                project.notices.append(
+                    "The backend no longer had this project's editing session, so a new one was started: "
+                    "earlier edits are not on its timeline."
+                )
 
-    def notices(self) -> list[str]:
-        """Messages about damaged saved files that were set aside (shown once, then cleared)."""
-        found = self.projects.notices + self.jobs.store.notices
+    def notices(self, key: str | None = None) -> list[str]:
+        """Things the user should know that no result says, shown once: damaged saved files that were
+        set aside (anyone may hear those: they are about this machine), and for project ``key`` a
+        session the backend lost (only that project's user: others' timelines are not affected)."""
+        found = self.client.take_notices() + self.projects.notices + self.jobs.store.notices
         self.projects.notices, self.jobs.store.notices = [], []
+        project = self._open.get(key) if key is not None else None
+        if project is not None:
+            found += project.notices
+            project.notices = []
         return found
 
     # ------------------------------------------------------------- queries
@@ -171,6 +186,11 @@ class Workspace:
         """§3.2: one local file or one URL, checked locally first."""
         if (path is None) == (url is None):
             raise InputError("Give exactly one of path (a local file) or url (an http(s) link) to upload.")
+        # Refused input sends nothing at all, not even the first-use setup.
+        if path is not None:
+            check_upload_file(path)
+        else:
+            check_media_url(str(url))
         project = await self.project(key, on_status=on_status)
         if path is not None:
             result = await self.client.upload_files(project.session, [path], on_progress=on_progress)
@@ -245,13 +265,13 @@ class Workspace:
         on_status: StatusFn | None = None,
     ) -> tuple[Job, bool]:
         """Start sending ``message`` as a job; returns (job, True) if one was already in flight here."""
+        text = check_message(message)
+        dest = self._dest(output_dir)
         project = await self.project(key, on_status=on_status)
         running = self.jobs.running(key, JobKind.GENERATE)
         if running is not None:
             return running, True
-        text = check_message(message)
         before = await self.client.state(project.session)
-        dest = self._dest(output_dir)
 
         async def work(ctx: JobContext) -> dict[str, Any]:
             reply = await project.conversation.send(
@@ -259,10 +279,20 @@ class Workspace:
             )
             result = reply_result(reply)
             if export_after or (reply.wants_export and self.auto_export):
-                exported = await self._export_run(project, dest, ctx).run()
-                result["export"] = exported.as_result()
-                result["message"] = f"{result['message']}\n\n{result['export']['message']}"
-                self._remember_export(project, result["export"])
+                # Kept with the job before the export starts, so a restart mid-render still reports it.
+                ctx.job.result = result
+                ctx.save()
+                try:
+                    exported = await self._export_run(project, dest, ctx).run()
+                except RenderTimeoutError:
+                    raise  # the job stays resumable: asking for it again polls the same render
+                except KlingError as exc:
+                    # The paid part is done: report it, with the export's failure, instead of an error
+                    # that would invite sending the message (and paying) again.
+                    result["export_error"] = {"type": type(exc).__name__, "code": exc.code, "message": str(exc)}
+                    result["message"] = f"{result['message']}\n\n⚠️ Not exported: {exc}"
+                    return result
+                return self._with_export(project, result, exported.as_result())
             return result
 
         job = self.jobs.start(
@@ -279,11 +309,11 @@ class Workspace:
         self, *, key: str = DEFAULT_PROJECT, output_dir: Path | None = None, on_status: StatusFn | None = None
     ) -> tuple[Job, bool]:
         """Start an export job (or return the one already running for this project)."""
+        dest = self._dest(output_dir)
         project = await self.project(key, on_status=on_status)
         running = self.jobs.running(key, JobKind.EXPORT)
         if running is not None:
             return running, True
-        dest = self._dest(output_dir)
 
         async def work(ctx: JobContext) -> dict[str, Any]:
             exported = await self._export_run(project, dest, ctx).run()
@@ -307,6 +337,12 @@ class Workspace:
             clock=self._monotonic,
         )
 
+    def _with_export(self, project: Project, result: dict[str, Any], export: dict[str, Any]) -> dict[str, Any]:
+        """A generate result with its export added."""
+        self._remember_export(project, export)
+        lead = str(result.get("message") or "")
+        return {**result, "export": export, "message": f"{lead}\n\n{export['message']}".strip()}
+
     def _remember_export(self, project: Project, result: dict[str, Any]) -> None:
         project.record.exports.append({k: result.get(k) for k in ("path", "url", "render_id", "task_link")})
         self.projects.save(project.record)
@@ -323,6 +359,19 @@ class Workspace:
 
     def _resume_work(self, job: Job) -> Work | None:
         """How to continue a job a previous server left running."""
+        if job.kind is JobKind.GENERATE and job.render_id is not None:
+            # The message was answered and its export had started: finish that render. Watching the
+            # state would report the edit and orphan the render; sending again would charge twice.
+            dest = Path(job.request.get("output_dir") or self.settings.videos_dir)
+            answered = dict(job.result or {})
+
+            async def finish_generate_export(ctx: JobContext) -> dict[str, Any]:
+                project = await self.project(job.project)
+                run = self._export_run(project, dest, ctx)
+                exported = await run.run(resume_render_id=job.render_id)
+                return self._with_export(project, answered, exported.as_result())
+
+            return finish_generate_export
         if job.kind is JobKind.EXPORT:
             dest = Path(job.request.get("output_dir") or self.settings.videos_dir)
 
@@ -342,14 +391,42 @@ class Workspace:
 
             async def recover_generate(ctx: JobContext) -> dict[str, Any]:
                 project = await self.project(job.project)
-                reply = await project.conversation.watch(before, on_status=_status_to(ctx))
+                if not job.accepted:
+                    return await self._unconfirmed(project, before)
+                # The 30 s before the first poll count from when the job was cut off, not from now.
+                waited = max(0.0, self._wall_clock() - job.updated_at)
+                reply = await project.conversation.watch(
+                    before, on_status=_status_to(ctx), first_poll_s=RECOVERY_FIRST_POLL_S - waited
+                )
                 return reply_result(reply)
 
             return recover_generate
         return None
 
+    async def _unconfirmed(self, project: Project, before: SessionState) -> dict[str, Any]:
+        """A job cut off before the backend confirmed its message: one look at the state, then the truth."""
+        after = await self.client.state(project.session)
+        changes = timeline.diff(
+            before.state.draft,
+            after.state.draft,
+            canvas_before=before.state.canvas_config,
+            canvas_after=after.state.canvas_config,
+        )
+        if changes:
+            return reply_result(
+                Reply(
+                    text=timeline.describe_changes(changes), silent=True, changes=changes, state=after, recovered=True
+                )
+            )
+        raise JobError(
+            "This request was interrupted before the backend confirmed it, so it was most likely never sent "
+            "and nothing was charged; the project shows no change. Send it again."
+        )
+
     async def job(self, job_id: str) -> Job:
         """A job by id; one a previous server left running is resumed here."""
+        if not is_job_id(job_id):
+            raise InputError(f"{job_id[:40]!r} is not a job id; use the job id a generate or export call returned.")
         found = self.jobs.get(job_id)
         if found is None:
             raise JobError(f"No job {job_id!r} is known: check the id, or make the request again.")
@@ -366,7 +443,12 @@ async def _quiet(message: str) -> None:
 
 
 def _status_to(ctx: JobContext) -> Callable[[Status], None]:
-    return lambda status: ctx.update(status.phase, status.message)
+    def report(status: Status) -> None:
+        if status.phase not in ("sending", "checking"):
+            ctx.mark_accepted()  # the stream is open: the backend has the message
+        ctx.update(status.phase, status.message)
+
+    return report
 
 
 def reply_result(reply: Reply) -> dict[str, Any]:

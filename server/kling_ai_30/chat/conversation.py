@@ -113,6 +113,18 @@ class _Collected:
     question: str | None = None
     model_error: str | None = None
     raw_video: str | None = None
+    events: int = 0
+    """Events other than heartbeats: a finished turn always has some."""
+    opened: bool = False
+    """The stream started, so the backend has the message (before that, nothing was sent)."""
+    open_calls: list[tuple[str | None, str]] = field(default_factory=list)
+    """(id, name) of tool calls whose result has not arrived."""
+
+    @property
+    def cut_short(self) -> bool:
+        """The stream closed cleanly but the turn cannot have finished: nothing arrived at all, or a
+        tool was still running (a proxy or load balancer ending the response looks like this)."""
+        return self.events == 0 or bool(self.open_calls)
 
 
 class Conversation:
@@ -164,10 +176,19 @@ class Conversation:
             except StreamError:
                 raise
             except (BackendUnavailableError, httpx.TransportError) as exc:
+                if not collected.opened:
+                    # Refused before the stream started: the backend never had the message.
+                    raise BackendUnavailableError(
+                        f"{exc} Your request was not sent, so nothing was charged; send it again when the "
+                        "backend is reachable."
+                        if isinstance(exc, BackendUnavailableError)
+                        else "The connection failed before your request was sent; nothing was charged. Try again."
+                    ) from None
                 # The message reached the backend (the stream had started); its work goes on there.
                 dropped = exc
-            if dropped is not None:
-                log.info("stream dropped (%s); recovering from state", type(dropped).__name__)
+            if dropped is not None or collected.cut_short:
+                reason = type(dropped).__name__ if dropped is not None else "closed before the turn finished"
+                log.info("stream dropped (%s); recovering from state", reason)
                 return await self._watch(state_before, collected, report)
             return await self._finish(state_before, collected, report, export_follows)
 
@@ -176,6 +197,7 @@ class Conversation:
         timed_out = True
         with anyio.move_on_after(self._max_duration_s):
             async with self.client.chat_stream(self.session, message) as chunks:
+                collected.opened = True
                 report(Status("thinking", "Working on it…"))
                 async for event in aiter_chat_events(chunks):
                     now = self._clock()
@@ -185,6 +207,7 @@ class Conversation:
                             last_status = now
                         continue
                     last_status = now
+                    collected.events += 1
                     if isinstance(event, TextPart):
                         _add_text(collected, event)
                     elif isinstance(event, ToolCall):
@@ -202,11 +225,14 @@ class Conversation:
     async def _on_tool_call(self, call: ToolCall, collected: _Collected, report: StatusFn) -> None:
         collected.tools.append(call.name)
         if call.name in QUESTION_TOOLS:
+            # The run ends here, waiting for the user's answer: no result follows.
             collected.question = format_question(call.args)
             return
+        collected.open_calls.append((call.id, call.name))
         report(Status("tool", tool_label(call.name) + "…"))
 
     async def _on_tool_result(self, result: ToolResult, collected: _Collected, report: StatusFn) -> None:
+        _close_call(collected.open_calls, result)
         if collected.raw_video is None and any(hint in result.name for hint in _GENERATION_HINTS):
             # Two-stage generation: show the raw clip now; music and titles follow.
             try:
@@ -292,14 +318,23 @@ class Conversation:
             raw_video=collected.raw_video,
         )
 
-    async def watch(self, before: SessionState, *, on_status: StatusFn | None = None) -> Reply:
+    async def watch(
+        self, before: SessionState, *, on_status: StatusFn | None = None, first_poll_s: float = RECOVERY_FIRST_POLL_S
+    ) -> Reply:
         """Learn a message's outcome without its stream (dropped, or lost with a restarted server):
-        poll the state against ``before``; never re-send."""
-        return await self._watch(before, _Collected(), on_status or (lambda status: None))
+        poll the state against ``before``; never re-send. ``first_poll_s`` shortens the first wait
+        when part of it has already passed (a job resumed long after it was cut)."""
+        return await self._watch(before, _Collected(), on_status or (lambda status: None), first_poll_s)
 
-    async def _watch(self, before: SessionState, collected: _Collected, report: StatusFn) -> Reply:
+    async def _watch(
+        self,
+        before: SessionState,
+        collected: _Collected,
+        report: StatusFn,
+        first_poll_s: float = RECOVERY_FIRST_POLL_S,
+    ) -> Reply:
         """Poll the state at 30 s, then every 60 s; the first change is the outcome."""
-        delays = [RECOVERY_FIRST_POLL_S] + [RECOVERY_POLL_EVERY_S] * (RECOVERY_MAX_UNCHANGED_POLLS - 1)
+        delays = [max(0.0, first_poll_s)] + [RECOVERY_POLL_EVERY_S] * (RECOVERY_MAX_UNCHANGED_POLLS - 1)
         for number, delay in enumerate(delays, start=1):
             report(
                 Status(
@@ -385,6 +420,15 @@ def format_question(args: Any) -> str:
                 line += " (" + " / ".join(str(o) for o in options) + ")"
             lines.append(line)
     return "\n".join(lines) or "The backend needs more detail: describe what you want in a sentence or two."
+
+
+def _close_call(open_calls: list[tuple[str | None, str]], result: ToolResult) -> None:
+    """Pair a result with its call: by id when both have one, else by name (backends differ)."""
+    by_id = [c for c in open_calls if result.id is not None and c[0] == result.id]
+    by_name = [c for c in open_calls if c[1] == result.name]
+    for call in by_id or by_name or open_calls[:1]:
+        open_calls.remove(call)
+        return
 
 
 def _add_text(collected: _Collected, part: TextPart) -> None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+_JOB_ID = re.compile(r"[a-z]{3}_[0-9a-f]{6,32}")
+
+
+def is_job_id(value: str) -> bool:
+    """``gen_…`` / ``exp_…`` as ``Job.new_id`` makes them."""
+    return bool(_JOB_ID.fullmatch(value))
 
 
 class JobKind(StrEnum):
@@ -46,6 +54,9 @@ class Job:
     """Generate: the draft and canvas before the message, to recognise its effect after a restart."""
     owner_pid: int | None = None
     session_id: str | None = None
+    accepted: bool = False
+    """Generate: the backend accepted the message (its stream started). From then on the message is
+    in the backend's hands; before it, an interrupted job most likely never sent it."""
 
     @staticmethod
     def new_id(kind: JobKind) -> str:
@@ -77,6 +88,27 @@ class Job:
             job = cls(**known)
         except (KeyError, ValueError, TypeError):
             return None
-        if not isinstance(job.id, str) or not isinstance(job.project, str):
-            return None
-        return job
+        return job if _well_typed(job) else None
+
+
+_NUMBER = (int, float)
+
+
+def _well_typed(job: Job) -> bool:
+    """Every field of a job read from disk has the type the code relies on (a hand-edited or
+    damaged file must not crash the server later, when the field is used)."""
+
+    def optional(value: Any, kinds: type | tuple[type, ...]) -> bool:
+        return value is None or (isinstance(value, kinds) and not isinstance(value, bool))
+
+    return (
+        all(isinstance(v, str) for v in (job.id, job.project, job.phase, job.message))
+        and all(optional(v, _NUMBER) and v is not None for v in (job.created_at, job.updated_at))
+        and optional(job.progress, _NUMBER)
+        and isinstance(job.request, dict)
+        and all(optional(v, dict) for v in (job.result, job.error, job.before))
+        and isinstance(job.render_ids, list)
+        and all(isinstance(r, str) for r in job.render_ids)
+        and optional(job.owner_pid, int)
+        and optional(job.session_id, str)
+    )

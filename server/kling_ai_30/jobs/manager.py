@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,11 @@ class JobContext:
             job.progress = max(0.0, min(1.0, progress))
         self._manager._changed(job, persist=phase_changed)
 
+    def mark_accepted(self) -> None:
+        if not self.job.accepted:
+            self.job.accepted = True
+            self._manager._changed(self.job, persist=True)
+
     def add_render_id(self, render_id: str) -> None:
         self.job.render_ids.append(render_id)
         self._manager._changed(self.job, persist=True)
@@ -54,9 +60,26 @@ class JobContext:
         self._manager._changed(self.job, persist=True)
 
 
+@dataclass(frozen=True)
+class JobUpdate:
+    """One progress report of a job, as it was when reported."""
+
+    job: Job
+    phase: str
+    message: str
+    progress: float | None
+
+    @classmethod
+    def now(cls, job: Job) -> JobUpdate:
+        return cls(job, job.phase, job.message, job.progress)
+
+
 Work = Callable[[JobContext], Awaitable[dict[str, Any]]]
 Resume = Callable[[Job], Work | None]
-UpdateFn = Callable[[Job], Awaitable[None]]
+UpdateFn = Callable[[JobUpdate], Awaitable[None]]
+
+UPDATES_KEPT = 64
+"""Updates a waiter can catch up on; a burst longer than this only loses its oldest lines."""
 
 
 @dataclass
@@ -65,6 +88,8 @@ class _Live:
     changed: anyio.Event = field(default_factory=anyio.Event)
     done: anyio.Event = field(default_factory=anyio.Event)
     last_saved: float = 0.0
+    history: deque[JobUpdate] = field(default_factory=lambda: deque(maxlen=UPDATES_KEPT))
+    count: int = 0
 
 
 class JobManager:
@@ -177,21 +202,27 @@ class JobManager:
         return job
 
     async def wait(self, job_id: str, budget_s: float, on_update: UpdateFn | None = None) -> Job:
-        """Wait up to ``budget_s`` for the job to finish, calling ``on_update`` on each change and at
-        least every ``PROGRESS_HEARTBEAT_S`` (progress notifications keep clients from timing out)."""
+        """Wait up to ``budget_s`` for the job to finish, calling ``on_update`` for every update in
+        order (none is skipped when several land at once, so "🎬 Raw video ready" is never lost) and
+        at least every ``PROGRESS_HEARTBEAT_S`` (progress notifications keep clients from timing out)."""
         live = self._live.get(job_id)
         if live is None:
             job = self.get(job_id)
             if job is None:
                 raise JobError(f"No job {job_id!r} is known here: check the id, or start the request again.")
             return job
+        seen = live.count
         with anyio.move_on_after(max(0.0, budget_s)):
             while not live.job.finished:
                 event = live.changed
                 with anyio.move_on_after(PROGRESS_HEARTBEAT_S):
                     await event.wait()
-                if on_update is not None and not live.job.finished:
-                    await on_update(live.job)
+                if on_update is None or live.job.finished:
+                    continue
+                fresh = min(live.count - seen, len(live.history))
+                seen = live.count
+                for update in list(live.history)[len(live.history) - fresh :] if fresh else [JobUpdate.now(live.job)]:
+                    await on_update(update)
         return live.job
 
     # ------------------------------------------------------------ internals
@@ -211,22 +242,25 @@ class JobManager:
         try:
             result = await work(context)
         except anyio.get_cancelled_exc_class():
-            # The server is shutting down: leave the job "running" on disk so the next server resumes it.
-            job.message = "Interrupted when the server stopped; ask for this job again to resume it."
-            self._persist(live)
+            self._interrupted(live)
             raise
-        except KlingError as exc:
+        except Exception as exc:
+            if self._stopping():
+                # Cancellation reaches a task at its next wait, so work can run on briefly after the
+                # server began to stop and fail on what shutdown closed (the HTTP client): that is
+                # an interruption, not a failure, and the next server must still resume the job.
+                self._interrupted(live)
+                return
             job.status = JobStatus.FAILED
-            job.error = {"type": type(exc).__name__, "code": exc.code, "message": str(exc)}
-            job.phase, job.message = "failed", str(exc)
-        except Exception:
-            log.exception("job %s failed unexpectedly", job.id)
-            job.status = JobStatus.FAILED
-            job.error = {
-                "type": "InternalError",
-                "code": None,
-                "message": "An internal error stopped this job; the details are in the server log. Try again.",
-            }
+            if isinstance(exc, KlingError):
+                job.error = {"type": type(exc).__name__, "code": exc.code, "message": str(exc)}
+            else:
+                log.exception("job %s failed unexpectedly", job.id)
+                job.error = {
+                    "type": "InternalError",
+                    "code": None,
+                    "message": "An internal error stopped this job; the details are in the server log. Try again.",
+                }
             job.phase, job.message = "failed", job.error["message"]
         else:
             job.status = JobStatus.DONE
@@ -241,6 +275,14 @@ class JobManager:
                 live.done.set()
                 self._notify(live)
 
+    def _stopping(self) -> bool:
+        return self._group is not None and self._group.cancel_scope.cancel_called
+
+    def _interrupted(self, live: _Live) -> None:
+        """The server is stopping: leave the job "running" on disk so the next server resumes it."""
+        live.job.message = "Interrupted when the server stopped; ask for this job again to resume it."
+        self._persist(live)
+
     def _changed(self, job: Job, *, persist: bool) -> None:
         live = self._live.get(job.id)
         job.updated_at = self._clock()
@@ -249,6 +291,8 @@ class JobManager:
             return
         if persist or self._clock() - live.last_saved >= SAVE_PROGRESS_EVERY_S:
             self._persist(live)
+        live.history.append(JobUpdate.now(job))
+        live.count += 1
         self._notify(live)
 
     def _persist(self, live: _Live) -> None:

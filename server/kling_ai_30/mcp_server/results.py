@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..jobs.job import Job, JobStatus
 
@@ -106,11 +106,11 @@ def job_result(job: Job, *, routed_to: list[str] | None = None, extra: dict[str,
         next_step = f"Call job with job_id={job.id!r} (it waits up to wait_seconds) until status is done."
     elif job.status is JobStatus.FAILED:
         status = "failed"
-        message = (job.error or {}).get("message") or job.message or "The job failed."
+        message = _text((job.error or {}).get("message")) or job.message or "The job failed."
         next_step = None
     else:
         status = "done"
-        message = str(result.get("message") or job.message or "Done.")
+        message = _text(result.get("message")) or job.message or "Done."
         next_step = None
     prefix = data.pop("lead", None)
     if prefix:
@@ -124,13 +124,34 @@ def job_result(job: Job, *, routed_to: list[str] | None = None, extra: dict[str,
         progress=job.progress,
         message=message,
         routed_to=routed_to or [],
-        reply=result.get("message") if job.kind.value == "generate" and status == "done" else None,
-        timeline=result.get("timeline"),
-        changes=list(result.get("changes") or []),
-        question=result.get("question"),
-        export=ExportInfo.model_validate(export_data) if isinstance(export_data, dict) else None,
-        error_type=error.get("type"),
-        error_code=error.get("code"),
+        reply=_text(result.get("message")) if job.kind.value == "generate" and status == "done" else None,
+        timeline=_text(result.get("timeline")),
+        changes=[line for line in _list(result.get("changes")) if isinstance(line, str)],
+        question=_text(result.get("question")),
+        export=_export_info(export_data),
+        error_type=_text(error.get("type")),
+        error_code=error.get("code") if type(error.get("code")) is int else None,
         next_step=next_step,
         **data,
     )
+
+
+# A job read back from disk may be damaged or hand-edited: a field of the wrong type is left out
+# of the result instead of failing the tool call.
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _export_info(data: Any) -> ExportInfo | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return ExportInfo.model_validate(data)
+    except ValidationError:
+        return None

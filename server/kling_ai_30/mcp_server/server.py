@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from ..actions.workspace import Outcome, Workspace, credits_view
 from ..config import Settings, load_settings
 from ..errors import InputError, KlingError
 from ..jobs.job import Job, JobKind, JobStatus
+from ..jobs.manager import JobUpdate
 from ..policy import DEFAULT_WAIT_S, MAX_MESSAGE_CHARS
 from ..redaction import install_log_redaction
 from ..skill import SkillIdentity
@@ -65,21 +67,28 @@ def build_server(
     identity: SkillIdentity | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> MCPServer[ServerState]:
-    """The MCP server. Tests pass ``transport`` (the local backend without sockets) and ``sleep``
-    (so the backend's "wait 30 s" policies take no time)."""
+    """The MCP server. Tests pass ``transport`` (the local backend without sockets), ``sleep``
+    (so the backend's "wait 30 s" policies take no time) and ``monotonic`` (so bounded waits, such
+    as the 15-minute render limit, run out on a fake clock)."""
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
-        workspace = Workspace(settings or load_settings(), identity, transport=transport, sleep=sleep)
-        async with anyio.create_task_group() as group:
-            workspace.jobs.attach(group)
-            try:
-                yield ServerState(workspace)
-            finally:
-                group.cancel_scope.cancel()
-                with anyio.CancelScope(shield=True):
-                    await workspace.aclose()
+        workspace = Workspace(
+            settings or load_settings(), identity, transport=transport, sleep=sleep, monotonic=monotonic
+        )
+        try:
+            async with anyio.create_task_group() as group:
+                workspace.jobs.attach(group)
+                try:
+                    yield ServerState(workspace)
+                finally:
+                    group.cancel_scope.cancel()
+        finally:
+            # Only after every job task has stopped: one still running would fail on a closed client.
+            with anyio.CancelScope(shield=True):
+                await workspace.aclose()
 
     server: MCPServer[ServerState] = MCPServer(
         name="kling-ai-30",
@@ -115,9 +124,9 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         try:
             result = await workspace.upload(_key(ctx), path=path, url=url, on_status=progress.say)
         except KlingError as exc:
-            raise ToolError(str(exc)) from None
+            raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         model = UploadResult.model_validate(result)
-        return _result(model)
+        return _result(ctx, workspace, model)
 
     @server.tool(title="Generate or edit the video", annotations=spends)
     async def generate(
@@ -145,7 +154,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         try:
             outcome = await workspace.handle(message, key=_key(ctx), on_status=progress.say)
         except KlingError as exc:
-            raise ToolError(str(exc)) from None
+            raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return await _outcome_result(ctx, workspace, outcome, wait_seconds, progress)
 
     @server.tool(title="Credit balance", annotations=read_only)
@@ -155,8 +164,8 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         try:
             view = credits_view(await workspace.credits())
         except KlingError as exc:
-            raise ToolError(str(exc)) from None
-        return _result(CreditsResult.model_validate(view))
+            raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
+        return _result(ctx, workspace, CreditsResult.model_validate(view))
 
     @server.tool(title="Timeline state", annotations=read_only)
     async def state(ctx: Context) -> Annotated[CallToolResult, StateResult]:
@@ -166,8 +175,8 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         try:
             view = await workspace.state(_key(ctx), on_status=progress.say)
         except KlingError as exc:
-            raise ToolError(str(exc)) from None
-        return _result(StateResult.model_validate(view))
+            raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
+        return _result(ctx, workspace, StateResult.model_validate(view))
 
     @server.tool(title="Export the MP4", annotations=writes)
     async def export(
@@ -192,7 +201,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
                 raise InputError(f"output_dir must be an absolute path (got {output_dir!r}).")
             job, _ = await workspace.start_export(key=_key(ctx), output_dir=folder, on_status=progress.say)
         except KlingError as exc:
-            raise ToolError(str(exc)) from None
+            raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return await _wait_and_report(ctx, workspace, job, wait_seconds, progress, routed_to=["export"])
 
     @server.tool(title="Follow a job", annotations=read_only)
@@ -212,7 +221,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         try:
             found = await workspace.job(job_id)
         except KlingError as exc:
-            raise ToolError(str(exc)) from None
+            raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return await _wait_and_report(ctx, workspace, found, wait_seconds, _Progress(ctx))
 
 
@@ -232,7 +241,7 @@ async def _outcome_result(
         done = workspace.jobs.record(
             JobKind.GENERATE, _key(ctx), {"message": outcome.message or "Done."}, request={"routed_to": routed}
         )
-        return _result(job_result(done, routed_to=routed, extra=extra))
+        return _result(ctx, workspace, job_result(done, routed_to=routed, extra=extra))
     if outcome.message:
         extra["lead"] = outcome.message
     if outcome.reused_job:
@@ -257,11 +266,11 @@ async def _wait_and_report(
     finished = await workspace.jobs.wait(job.id, budget, on_update=progress.send)
     model = job_result(finished, routed_to=routed_to, extra=extra)
     if finished.status is JobStatus.FAILED and not model.export:
-        raise ToolError(model.message + (f" (job {finished.id})" if finished.kind is JobKind.EXPORT else ""))
-    notices = workspace.notices()
-    if notices:
-        model.message = "\n".join(notices) + "\n\n" + model.message
-    return _result(model, video=Path(model.export.path) if model.export else None)
+        # The id the message's "ask for this job again" needs (a render that outlived the wait).
+        resumable = finished.kind is JobKind.EXPORT or model.error_type == "RenderTimeoutError"
+        suffix = f" (job {finished.id})" if resumable else ""
+        raise ToolError(_told(workspace, model.message + suffix, _key(ctx)))
+    return _result(ctx, workspace, model, video=Path(model.export.path) if model.export else None)
 
 
 class _Progress:
@@ -276,17 +285,25 @@ class _Progress:
         self._last += 1
         await self._ctx.report_progress(self._last, None, message)
 
-    async def send(self, job: Job) -> None:
-        if job.progress is not None and job.kind is JobKind.EXPORT:
-            value = max(self._last + 0.01, job.progress * 100)
+    async def send(self, update: JobUpdate) -> None:
+        if update.progress is not None and update.job.kind is JobKind.EXPORT:
+            value = max(self._last + 0.01, update.progress * 100)
             total: float | None = 100.0 if value <= 100 else None
         else:
             value, total = self._last + 1, None
         self._last = value
-        await self._ctx.report_progress(value, total, job.message or job.phase)
+        await self._ctx.report_progress(value, total, update.message or update.phase)
 
 
-def _result(model: Any, *, video: Path | None = None) -> CallToolResult:
+def _told(workspace: Workspace, message: str, key: str) -> str:
+    """``message`` after anything the user must know that no result says (a damaged saved file set
+    aside, a session the backend lost), on success and failure alike; project ``key``'s only."""
+    notices = workspace.notices(key)
+    return "\n".join(notices) + "\n\n" + message if notices else message
+
+
+def _result(ctx: Context, workspace: Workspace, model: Any, *, video: Path | None = None) -> CallToolResult:
+    model.message = _told(workspace, model.message, _key(ctx))
     content: list[Any] = [TextContent(type="text", text=model.message)]
     if video is not None and video.exists():
         content.append(
