@@ -1,5 +1,5 @@
-"""Command line entry point (filled in by the CLI work)."""
+"""The ``kling-ai-30`` command line."""
 
+from .main import main
 
-def main(argv: list[str] | None = None) -> int:
-    raise SystemExit("not yet")
+__all__ = ["main"]
