@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .errors import ConfigError
@@ -131,6 +130,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 
 def _read_settings_file(path: Path) -> dict[str, Any]:
+    import yaml  # only when there is a file to read: most runs have none
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -10,17 +10,21 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ..actions.workspace import Workspace, credits_view
 from ..config import load_settings
 from ..errors import ConfigError, InputError, KlingError
 from ..jobs.job import Job, JobKind, JobStatus
 from ..jobs.manager import JobUpdate
 from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNNING, EXIT_USAGE
 from .progress import ProgressLine
+
+if TYPE_CHECKING:
+    # The workspace pulls in the whole client and chat stack: imported when a command needs it,
+    # so `serve` (whose workspace is built on the first tool call) starts fast.
+    from ..actions.workspace import Workspace
 
 ACCEPT_WAIT_S = 60.0
 """How long ``--wait`` may be stretched for the backend to accept a message (a slow connect)."""
@@ -110,6 +114,8 @@ async def open_workspace(
     with local_backend_url(args, **(sim or {})) as local_url:
         if local_url is not None:
             overrides = {"api_url": local_url, "web_url": local_url, **overrides}
+        from ..actions.workspace import Workspace
+
         settings = load_settings(None, **overrides)
         workspace = Workspace(settings, auto_export=not getattr(args, "no_export", False))
         try:
@@ -203,6 +209,8 @@ def _sim_ready(args: argparse.Namespace, url: str) -> None:
 
 
 async def _credits(args: argparse.Namespace, workspace: Workspace, state: RunState) -> int:
+    from ..actions.workspace import credits_view
+
     view = credits_view(await workspace.credits())
     emit(args, view)
     return EXIT_OK

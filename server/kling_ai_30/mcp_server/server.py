@@ -17,19 +17,17 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
-import httpx
+import anyio.abc
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent, ToolAnnotations
 from pydantic import Field
 
 from ..actions.projects import DEFAULT_PROJECT
-from ..actions.workspace import Outcome, Workspace, credits_view
 from ..config import Settings, load_settings
 from ..errors import InputError, KlingError
 from ..jobs.job import Job, JobKind, JobStatus
@@ -38,6 +36,11 @@ from ..policy import DEFAULT_WAIT_S, MAX_MESSAGE_CHARS
 from ..redaction import install_log_redaction
 from ..skill import SkillIdentity
 from .results import CreditsResult, JobResult, StateResult, UploadResult, job_result
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..actions.workspace import Outcome, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +59,33 @@ WAIT_MAX_S = 600.0
 CLAUDE_CODE_WAIT_S = 100.0
 
 
-@dataclass
 class ServerState:
-    workspace: Workspace
+    """What the lifespan owns: the jobs' task group from the start, the workspace from first use.
+
+    The workspace (settings, the backend client, the chat stack and its imports) is built by the
+    first tool call, not at start-up: the host gets its ``initialize`` answer fast, and a server
+    with bad settings, no network or a bad token still starts, and the tool says what is wrong.
+    """
+
+    def __init__(self, make: Callable[[], Workspace], group: anyio.abc.TaskGroup) -> None:
+        self._make = make
+        self._group = group
+        self._workspace: Workspace | None = None
+        self._lock = anyio.Lock()
+
+    async def workspace(self) -> Workspace:
+        """The workspace, built on first use; a ``ConfigError`` is raised again on each try until fixed."""
+        if self._workspace is None:
+            async with self._lock:
+                if self._workspace is None:
+                    workspace = self._make()
+                    workspace.jobs.attach(self._group)
+                    self._workspace = workspace
+        return self._workspace
+
+    async def aclose(self) -> None:
+        if self._workspace is not None:
+            await self._workspace.aclose()
 
 
 def build_server(
@@ -73,22 +100,26 @@ def build_server(
     (so the backend's "wait 30 s" policies take no time) and ``monotonic`` (so bounded waits, such
     as the 15-minute render limit, run out on a fake clock)."""
 
+    def make_workspace() -> Workspace:
+        from ..actions.workspace import Workspace
+
+        return Workspace(settings or load_settings(), identity, transport=transport, sleep=sleep, monotonic=monotonic)
+
     @asynccontextmanager
     async def lifespan(server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
-        workspace = Workspace(
-            settings or load_settings(), identity, transport=transport, sleep=sleep, monotonic=monotonic
-        )
+        state: ServerState | None = None
         try:
             async with anyio.create_task_group() as group:
-                workspace.jobs.attach(group)
+                state = ServerState(make_workspace, group)
                 try:
-                    yield ServerState(workspace)
+                    yield state
                 finally:
                     group.cancel_scope.cancel()
         finally:
             # Only after every job task has stopped: one still running would fail on a closed client.
-            with anyio.CancelScope(shield=True):
-                await workspace.aclose()
+            if state is not None:
+                with anyio.CancelScope(shield=True):
+                    await state.aclose()
 
     server: MCPServer[ServerState] = MCPServer(
         name="kling-ai-30",
@@ -162,6 +193,8 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         """The account's credits: available, frozen (reserved for work in progress) and total."""
         workspace = await _workspace(ctx)
         try:
+            from ..actions.workspace import credits_view
+
             view = credits_view(await workspace.credits())
         except KlingError as exc:
             raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
@@ -322,7 +355,10 @@ def _result(ctx: Context, workspace: Workspace, model: Any, *, video: Path | Non
 async def _workspace(ctx: Context) -> Workspace:
     state = ctx.request_context.lifespan_context
     assert isinstance(state, ServerState)
-    return state.workspace
+    try:
+        return await state.workspace()
+    except KlingError as exc:  # settings unusable: say so on every call until they are fixed
+        raise ToolError(str(exc)) from None
 
 
 def _key(ctx: Context) -> str:
