@@ -402,6 +402,15 @@ def _chat_text(norm: Normalized, clauses: list[_Clause], link_spans: list[tuple[
                 cuts.append((clauses[i - 1].end, clause.end))
     if not cuts:
         return norm.source.strip()
+    text = _without(norm, cuts)
+    if _bare(text):
+        # "create and export a video of waves": the cut took the object both verbs share, leaving
+        # "create". The backend needs the whole request; the export step still runs after it.
+        return _without(norm, list(link_spans)) if link_spans else norm.source.strip()
+    return text
+
+
+def _without(norm: Normalized, cuts: list[tuple[int, int]]) -> str:
     pieces: list[str] = []
     pos = 0
     for start, end in sorted(norm.original_span(a, b) for a, b in cuts if a < b):
@@ -410,6 +419,15 @@ def _chat_text(norm: Normalized, clauses: list[_Clause], link_spans: list[tuple[
     pieces.append(norm.source[pos:])
     text = re.sub(r"[ \t]{2,}", " ", "".join(pieces))
     return _SPACE_BEFORE_PUNCTUATION.sub("", text).strip(_EDGE)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _bare(text: str) -> bool:
+    """A lone verb left over ("create", "生成"): not a request the backend can act on."""
+    cjk = len(_CJK.findall(text))
+    return len(text.split()) < 2 and cjk <= 2
 
 
 def _unique(items: Iterable[str]) -> list[str]:
