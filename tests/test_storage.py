@@ -6,7 +6,7 @@ import json
 import stat
 from pathlib import Path
 
-from kling_ai_30.storage import atomic_write_json, ensure_private_dir, load_json
+from kling_ai_30.storage import atomic_write_json, ensure_private_dir, load_json, sweep_temporary
 
 
 def test_writes_are_private_and_leave_no_temporary_files(tmp_path: Path) -> None:
@@ -53,3 +53,26 @@ def test_private_dirs_are_tightened(tmp_path: Path) -> None:
     folder.mkdir(mode=0o777)
     ensure_private_dir(folder)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_an_unreadable_file_is_reported_and_left_in_place(tmp_path: Path) -> None:
+    blocked = tmp_path / "tokens.json"
+    blocked.mkdir()  # a folder where the file should be: unreadable whatever the user's rights
+    loaded = load_json(blocked)
+    assert loaded.value is None and blocked.is_dir()
+    problem = loaded.problem("The saved token")
+    assert problem is not None and "could not be read" in problem and "permissions" in problem
+
+
+def test_killed_writes_leftovers_are_swept_but_fresh_ones_kept(tmp_path: Path) -> None:
+    import os
+    import time
+
+    old = tmp_path / ".jobs.json.abc.tmp"
+    fresh = tmp_path / ".jobs.json.def.tmp"
+    for leftover in (old, fresh):
+        leftover.write_text("{", encoding="utf-8")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    assert sweep_temporary(tmp_path) == 1
+    assert not old.exists() and fresh.exists()

@@ -63,9 +63,19 @@ class Loaded:
     """What reading a JSON file found."""
 
     value: Any
-    """The parsed value, or None when the file was missing or set aside."""
+    """The parsed value, or None when the file was missing, unreadable or set aside."""
     set_aside: Path | None = None
     """Where a corrupt file was moved, so the caller can say so."""
+    unreadable: str | None = None
+    """Why an existing file could not be read (left where it is)."""
+
+    def problem(self, what: str) -> str | None:
+        """A sentence for the user about ``what`` ("The saved project 'x'"), or None if all was well."""
+        if self.set_aside is not None:
+            return f"{what} was damaged and was moved to {self.set_aside}"
+        if self.unreadable is not None:
+            return f"{what} could not be read ({self.unreadable}): fix the file's permissions or remove it"
+        return None
 
 
 def load_json(path: Path) -> Loaded:
@@ -74,6 +84,9 @@ def load_json(path: Path) -> Loaded:
         raw = path.read_bytes()
     except FileNotFoundError:
         return Loaded(None)
+    except OSError as exc:  # permission denied, a folder where the file should be: report, go on
+        log.warning("cannot read %s: %s", path, exc.strerror)
+        return Loaded(None, unreadable=f"{path}: {exc.strerror or type(exc).__name__}")
     try:
         return Loaded(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" thousands deep
@@ -85,6 +98,25 @@ def load_json(path: Path) -> Loaded:
             return Loaded(None)
         log.warning("%s was corrupt; moved it to %s and started afresh", path, aside)
         return Loaded(None, set_aside=aside)
+
+
+def sweep_temporary(directory: Path, *, older_than_s: float = 3600.0) -> int:
+    """Remove the temporary files of writes that were killed half-way (older than an hour, so a
+    write in progress in another process is never touched); returns how many went."""
+    removed = 0
+    cutoff = time.time() - older_than_s
+    try:
+        leftovers = list(directory.glob(".*.tmp"))
+    except OSError:
+        return 0
+    for leftover in leftovers:
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -45,3 +45,20 @@ async def test_projects_keep_their_own_backend_sessions(workspace: Workspace, ba
         assert reopened.session.session_id == one.session.session_id  # a restart continues the timeline
     finally:
         await again.aclose()
+
+
+async def test_idle_http_session_projects_are_pruned_named_ones_kept(base_url: str, private_home: object) -> None:
+    import os
+    import time
+
+    settings = load_settings({}, api_url=base_url, web_url=base_url)
+    folder = settings.state_dir / "projects"
+    folder.mkdir(parents=True)
+    for name in ("http-oldsession", "http-newsession", "default"):
+        (folder / f"{name}.json").write_text("{}", encoding="utf-8")
+    long_ago = time.time() - 60 * 24 * 3600
+    for name in ("http-oldsession", "default"):
+        os.utime(folder / f"{name}.json", (long_ago, long_ago))
+    workspace = Workspace(settings)
+    await workspace.aclose()
+    assert sorted(p.stem for p in folder.glob("*.json")) == ["default", "http-newsession"]

@@ -319,6 +319,7 @@ async def test_a_generation_cut_by_a_restart_is_recovered_from_state_not_resent(
     data = resumed.structured_content
     assert data is not None and data["status"] == "done", text_of(resumed)
     assert any("Video" in line for line in data["changes"])
+    assert data["recovered"] is True
     assert run_sse_calls(backend) == 1
 
 

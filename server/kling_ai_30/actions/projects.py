@@ -15,10 +15,13 @@ from typing import Any
 
 from ..client.session import Session
 from ..errors import InputError
-from ..storage import atomic_write_json, load_json
+from ..storage import atomic_write_json, load_json, sweep_temporary
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DEFAULT_PROJECT = "default"
+HTTP_PROJECT_PREFIX = "http-"
+"""Projects of MCP sessions over streamable HTTP are named ``http-<session id>``."""
+IDLE_HTTP_PROJECT_S = 30 * 24 * 3600
 
 
 @dataclass
@@ -73,15 +76,26 @@ class ProjectStore:
 
     def load(self, key: str) -> ProjectRecord:
         loaded = load_json(self._path(key))
-        if loaded.set_aside is not None:
-            self.notices.append(
-                f"The saved project {key!r} was damaged and was moved to {loaded.set_aside}; starting a new one."
-            )
+        problem = loaded.problem(f"The saved project {key!r}")
+        if problem is not None:
+            self.notices.append(f"{problem}; starting a new one.")
         return ProjectRecord.from_dict(key, loaded.value)
 
     def save(self, record: ProjectRecord) -> None:
         record.updated_at = time.time()
         atomic_write_json(self._path(record.key), record.to_dict())
+
+    def prune(self) -> None:
+        """Forget HTTP sessions' projects idle for a month (each MCP session over HTTP gets one, so
+        they would pile up); named projects and ``default`` stay. Sweep killed writes' leftovers."""
+        cutoff = time.time() - IDLE_HTTP_PROJECT_S
+        for path in self.directory.glob(f"{HTTP_PROJECT_PREFIX}*.json") if self.directory.is_dir() else ():
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                continue
+        sweep_temporary(self.directory)
 
     def _path(self, key: str) -> Path:
         return self.directory / f"{check_project_key(key)}.json"

@@ -106,6 +106,8 @@ class Workspace:
         )
         self.projects = ProjectStore(settings.state_dir / "projects")
         self.jobs = JobManager(JobStore(settings.state_dir / "jobs"), resume=self._resume_work, clock=clock)
+        self.projects.prune()
+        self.jobs.store.prune()
         self._open: dict[str, Project] = {}
         self._setup_lock = anyio.Lock()
 

@@ -117,10 +117,9 @@ class TokenCache:
 
     def _entries(self) -> dict[str, Any]:
         loaded = load_json(self.path)
-        if loaded.set_aside is not None:
-            self.notices.append(
-                f"The saved NemoVideo token was damaged and was moved to {loaded.set_aside}; a new one is used."
-            )
+        problem = loaded.problem("The saved NemoVideo token")
+        if problem is not None:
+            self.notices.append(f"{problem}; a new one is used.")
         return loaded.value if isinstance(loaded.value, dict) else {}
 
 

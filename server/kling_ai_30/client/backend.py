@@ -188,9 +188,17 @@ class BackendClient:
                 fixed_client_id = True
                 self._client_ids.regenerate()
                 continue
-            except RateLimitedError:
+            except RateLimitedError as exc:
                 if waited:
-                    raise
+                    # Waiting 30 s did not help: the quota is per client (one token every 7 days) and
+                    # per network, so only time or the user's own token will.
+                    raise RateLimitedError(
+                        "NemoVideo refused a new free token even after waiting (one per client every 7 days, "
+                        "a few per network). Set NEMO_TOKEN to a token from your NemoVideo account, or try "
+                        "again later.",
+                        retry_after=None,
+                        status_code=exc.status_code,
+                    ) from None
                 waited = True
                 log.info("token issue rate-limited; retrying once in %.0f s", RATE_LIMIT_RETRY_DELAY_S)
                 await self._sleep(RATE_LIMIT_RETRY_DELAY_S)

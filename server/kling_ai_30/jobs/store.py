@@ -10,7 +10,7 @@ import logging
 import re
 from pathlib import Path
 
-from ..storage import atomic_write_json, ensure_private_dir, load_json
+from ..storage import atomic_write_json, ensure_private_dir, load_json, sweep_temporary
 from .job import Job
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,9 @@ class JobStore:
         if not _JOB_ID.match(job_id):
             return None
         loaded = load_json(self._path(job_id))
-        if loaded.set_aside is not None:
-            self.notices.append(f"The saved record of job {job_id} was damaged and was moved to {loaded.set_aside}.")
+        problem = loaded.problem(f"The saved record of job {job_id}")
+        if problem is not None:
+            self.notices.append(problem + ".")
         job = Job.from_dict(loaded.value)
         if loaded.value is not None and job is None:
             self.notices.append(f"The saved record of job {job_id} could not be read and was ignored.")
@@ -48,9 +49,11 @@ class JobStore:
         return [job for job in jobs if job is not None]
 
     def prune(self) -> None:
+        """Keep the newest finished jobs (and every unfinished one); sweep killed writes' leftovers."""
         finished = sorted((j for j in self.all() if j.finished), key=lambda j: j.updated_at, reverse=True)
         for job in finished[KEEP_FINISHED:]:
             self._path(job.id).unlink(missing_ok=True)
+        sweep_temporary(self.directory)
 
     def _path(self, job_id: str) -> Path:
         return self.directory / f"{job_id}.json"

@@ -85,6 +85,10 @@ class JobResult(Result):
     timeline: str | None = Field(default=None, description="Timeline summary after the change.")
     changes: list[str] = Field(default_factory=list, description="What changed, one line each.")
     question: str | None = Field(default=None, description="The backend asks this before it can go on.")
+    recovered: bool = Field(
+        default=False,
+        description="The connection dropped; the outcome was read from the project (nothing was sent twice).",
+    )
     export: ExportInfo | None = None
     credits: CreditsResult | None = None
     state: StateResult | None = None
@@ -128,6 +132,7 @@ def job_result(job: Job, *, routed_to: list[str] | None = None, extra: dict[str,
         timeline=_text(result.get("timeline")),
         changes=[line for line in _list(result.get("changes")) if isinstance(line, str)],
         question=_text(result.get("question")),
+        recovered=result.get("recovered") is True,
         export=_export_info(export_data),
         error_type=_text(error.get("type")),
         error_code=error.get("code") if type(error.get("code")) is int else None,

@@ -27,7 +27,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent, ToolAnnotations
 from pydantic import Field
 
-from ..actions.projects import DEFAULT_PROJECT
+from ..actions.projects import DEFAULT_PROJECT, HTTP_PROJECT_PREFIX
 from ..config import Settings, load_settings
 from ..errors import InputError, KlingError
 from ..jobs.job import Job, JobKind, JobStatus
@@ -367,7 +367,7 @@ def _key(ctx: Context) -> str:
     if session_id:
         cleaned = re.sub(r"[^A-Za-z0-9]", "", str(session_id))[:40]
         if cleaned:
-            return f"http-{cleaned}"
+            return f"{HTTP_PROJECT_PREFIX}{cleaned}"
     return DEFAULT_PROJECT
 
 
