@@ -21,7 +21,7 @@ import anyio
 import httpx
 
 from .. import timeline
-from ..chat.conversation import Conversation, Reply, Status, check_message
+from ..chat.conversation import Conversation, Reply, Status, check_message, state_changes
 from ..client.backend import BackendClient
 from ..client.models import Credits, SessionState, UploadResult
 from ..client.session import Session
@@ -408,12 +408,7 @@ class Workspace:
     async def _unconfirmed(self, project: Project, before: SessionState) -> dict[str, Any]:
         """A job cut off before the backend confirmed its message: one look at the state, then the truth."""
         after = await self.client.state(project.session)
-        changes = timeline.diff(
-            before.state.draft,
-            after.state.draft,
-            canvas_before=before.state.canvas_config,
-            canvas_after=after.state.canvas_config,
-        )
+        changes = state_changes(before, after)
         if changes:
             return reply_result(
                 Reply(

@@ -265,12 +265,7 @@ class Conversation:
         if not text:
             return await self._silent(before, collected, report)
         after = await self.client.state(self.session)
-        changes = timeline.diff(
-            before.state.draft,
-            after.state.draft,
-            canvas_before=before.state.canvas_config,
-            canvas_after=after.state.canvas_config,
-        )
+        changes = state_changes(before, after)
         translated = translate(text, exporting=export_follows)
         shown = translated.text
         if collected.model_error and not shown:
@@ -298,13 +293,13 @@ class Conversation:
     async def _silent(self, before: SessionState, collected: _Collected, report: StatusFn) -> Reply:
         report(Status("checking", "Checking what changed…"))
         after = await self.client.state(self.session)
-        changes = self._diff(before, after)
+        changes = state_changes(before, after)
         polls = 1
         while not changes and polls < SILENT_REPLY_POLLS:
             # The edit may land a moment after the stream closes.
             await self._sleep(SILENT_REPLY_POLL_EVERY_S)
             after = await self.client.state(self.session)
-            changes = self._diff(before, after)
+            changes = state_changes(before, after)
             polls += 1
         text = timeline.describe_changes(changes)
         if changes:
@@ -348,7 +343,7 @@ class Conversation:
                 after = await self.client.state(self.session)
             except BackendUnavailableError:
                 continue
-            changes = self._diff(before, after)
+            changes = state_changes(before, after)
             if changes:
                 text = "".join(collected.texts).strip()
                 lead = translate(strip_trailing_temporary_issue(text)).text if text else ""
@@ -368,14 +363,15 @@ class Conversation:
             "send it again to retry."
         )
 
-    @staticmethod
-    def _diff(before: SessionState, after: SessionState) -> tuple[timeline.Change, ...]:
-        return timeline.diff(
-            before.state.draft,
-            after.state.draft,
-            canvas_before=before.state.canvas_config,
-            canvas_after=after.state.canvas_config,
-        )
+
+def state_changes(before: SessionState, after: SessionState) -> tuple[timeline.Change, ...]:
+    """What changed on the timeline (and canvas) between two states of the session."""
+    return timeline.diff(
+        before.state.draft,
+        after.state.draft,
+        canvas_before=before.state.canvas_config,
+        canvas_after=after.state.canvas_config,
+    )
 
 
 def check_message(text: str) -> str:
