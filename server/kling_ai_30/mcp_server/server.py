@@ -12,6 +12,7 @@ the lifespan's task group, so the cut never reaches it; the tool returns ``runni
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import time
@@ -135,12 +136,23 @@ def build_server(
     return server
 
 
+def _tool(server: MCPServer[ServerState], **options: Any) -> Callable[[Any], Any]:
+    """``server.tool`` with the docstring as the description, its indentation removed (Python 3.11
+    keeps it, and clients show the description as written)."""
+
+    def register(function: Any) -> Any:
+        server.tool(description=inspect.cleandoc(function.__doc__ or ""), **options)(function)
+        return function
+
+    return register
+
+
 def _register_tools(server: MCPServer[ServerState]) -> None:
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True, destructive_hint=False)
     spends = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
     writes = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 
-    @server.tool(title="Upload media", annotations=spends)
+    @_tool(server, title="Upload media", annotations=spends)
     async def upload(
         ctx: Context,
         path: Annotated[
@@ -159,7 +171,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         model = UploadResult.model_validate(result)
         return _result(ctx, workspace, model)
 
-    @server.tool(title="Generate or edit the video", annotations=spends)
+    @_tool(server, title="Generate or edit the video", annotations=spends)
     async def generate(
         ctx: Context,
         message: Annotated[
@@ -188,7 +200,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
             raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return await _outcome_result(ctx, workspace, outcome, wait_seconds, progress)
 
-    @server.tool(title="Credit balance", annotations=read_only)
+    @_tool(server, title="Credit balance", annotations=read_only)
     async def credits(ctx: Context) -> Annotated[CallToolResult, CreditsResult]:
         """The account's credits: available, frozen (reserved for work in progress) and total."""
         workspace = await _workspace(ctx)
@@ -200,7 +212,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
             raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return _result(ctx, workspace, CreditsResult.model_validate(view))
 
-    @server.tool(title="Timeline state", annotations=read_only)
+    @_tool(server, title="Timeline state", annotations=read_only)
     async def state(ctx: Context) -> Annotated[CallToolResult, StateResult]:
         """The current project's timeline: a one-line summary plus its tracks and segments."""
         workspace = await _workspace(ctx)
@@ -211,7 +223,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
             raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return _result(ctx, workspace, StateResult.model_validate(view))
 
-    @server.tool(title="Export the MP4", annotations=writes)
+    @_tool(server, title="Export the MP4", annotations=writes)
     async def export(
         ctx: Context,
         output_dir: Annotated[
@@ -237,7 +249,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
             raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return await _wait_and_report(ctx, workspace, job, wait_seconds, progress, routed_to=["export"])
 
-    @server.tool(title="Follow a job", annotations=read_only)
+    @_tool(server, title="Follow a job", annotations=writes)  # resuming an export writes the MP4
     async def job(
         ctx: Context,
         job_id: Annotated[str, Field(description="The job_id from generate or export.", min_length=1, max_length=64)],
