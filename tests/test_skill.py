@@ -151,3 +151,4 @@ def test_a_skill_symlinked_into_cursor_skills_is_a_cursor_install(private_home: 
     link = private_home / ".cursor/skills/kling-ai-30"
     link.symlink_to(real)
     assert detect_platform(link) == "cursor"
+    assert load_identity(link).platform == "cursor"  # as a host passes it: KLING_SKILL_DIR=<the link>

@@ -98,13 +98,18 @@ SKILL_EXAMPLE = draft(
         ),
         pytest.param(
             draft({"tt": 7, "sg": [clip(0, 4_000, text="Hello")]}),
-            'Timeline (1 track): 1. Text: "Hello" (0-4s)',
+            'Timeline (1 track): 1. Title: "Hello" (0-4s)',
             id="unnamed-text-track",
         ),
         pytest.param(
             draft({"tt": 1, "sg": [clip(0, 4_000, name="Narration", volume=0.8)]}),
             "Timeline (1 track): 1. Audio: Narration (0-4s, 80%)",
-            id="unnamed-audio-track",
+            id="unnamed-audio-track-named-by-its-segment",
+        ),
+        pytest.param(
+            draft({"tt": 1, "sg": [clip(0, 10_000, name="Lo-fi", volume=0.35)]}),
+            "Timeline (1 track): 1. BGM: Lo-fi (0-10s, 35%)",
+            id="unnamed-audio-track-is-bgm",
         ),
         pytest.param(
             draft({"tt": 1, "sg": [clip(0, 4_000, name="Jazz")], "m": {"name": "Background music"}}),
@@ -295,16 +300,16 @@ def test_text_fallbacks(segment: dict[str, Any], expected: str | None) -> None:
     ("track", "kind", "label"),
     [
         pytest.param({"tt": 0}, TrackKind.VIDEO, "Video", id="tt-0"),
-        pytest.param({"tt": 1}, TrackKind.AUDIO, "Audio", id="tt-1"),
-        pytest.param({"tt": 7}, TrackKind.TEXT, "Text", id="tt-7"),
-        pytest.param({"tt": "7"}, TrackKind.TEXT, "Text", id="tt-as-string"),
-        pytest.param({"tt": 7.0}, TrackKind.TEXT, "Text", id="tt-as-float"),
+        pytest.param({"tt": 1}, TrackKind.AUDIO, "BGM", id="tt-1"),
+        pytest.param({"tt": 7}, TrackKind.TEXT, "Title", id="tt-7"),
+        pytest.param({"tt": "7"}, TrackKind.TEXT, "Title", id="tt-as-string"),
+        pytest.param({"tt": 7.0}, TrackKind.TEXT, "Title", id="tt-as-float"),
         pytest.param({"tt": True}, TrackKind.OTHER, "Track", id="tt-bool-is-not-a-number"),
         pytest.param({"type": "audio", "m": {"name": "BGM"}}, TrackKind.AUDIO, "BGM", id="type-word"),
         pytest.param({"m": {"name": "Subtitle"}}, TrackKind.TEXT, "Subtitle", id="kind-from-name"),
         pytest.param({"tt": 7, "m": {"name": "字幕"}}, TrackKind.TEXT, "Subtitle", id="chinese-name"),
         pytest.param({"tt": 0, "m": {"name": "BGM"}}, TrackKind.VIDEO, "Video", id="type-wins-over-name"),
-        pytest.param({"sg": [{"text": "hi"}]}, TrackKind.TEXT, "Text", id="kind-from-segments"),
+        pytest.param({"sg": [{"text": "hi"}]}, TrackKind.TEXT, "Title", id="kind-from-segments"),
         pytest.param({"tt": 9}, TrackKind.OTHER, "Track", id="unknown-number"),
     ],
 )

@@ -170,7 +170,9 @@ def _find_frontmatter(skill_dir: Path | None) -> tuple[dict[str, Any], Path | No
         candidate = skill_dir.expanduser()
         if not (candidate / SKILL_FILE).is_file():
             raise ConfigError(f"No SKILL.md in {candidate}: point KLING_SKILL_DIR at the folder that holds SKILL.md.")
-        return parse_skill_md((candidate / SKILL_FILE).read_text(encoding="utf-8")), candidate.resolve()
+        # Not resolved: a skill symlinked into ~/.cursor/skills is a Cursor install (detect_platform
+        # looks at the path both as given and resolved).
+        return parse_skill_md((candidate / SKILL_FILE).read_text(encoding="utf-8")), candidate.absolute()
     if (_CHECKOUT_ROOT / FRONTMATTER_FILE).is_file():
         text = (_CHECKOUT_ROOT / FRONTMATTER_FILE).read_text(encoding="utf-8")
         return _parse_yaml_mapping(text, FRONTMATTER_FILE), _CHECKOUT_ROOT

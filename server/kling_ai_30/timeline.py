@@ -188,10 +188,12 @@ _MAX_SHOWN = 80  # a label or text in a one-line summary
 _MAX_DETAILS = 20
 _MAX_DETAIL = 40  # one metadata value in a change line
 _TT_KINDS = {0: TrackKind.VIDEO, 1: TrackKind.AUDIO, 7: TrackKind.TEXT}
+# An unnamed track's label: the skill text's summary calls audio tracks "BGM" and text tracks
+# "Title" ("2. BGM: Lo-fi (0-10s, 35%) 3. Title: ..."); names or styles override (voiceover, subtitle).
 _KIND_DEFAULT_LABEL = {
     TrackKind.VIDEO: "Video",
-    TrackKind.AUDIO: "Audio",
-    TrackKind.TEXT: "Text",
+    TrackKind.AUDIO: "BGM",
+    TrackKind.TEXT: "Title",
     TrackKind.OTHER: "Track",
 }
 # A track's or segment's name -> its label; "subtitle" before "title", which it contains.
@@ -322,10 +324,11 @@ def _track_label(kind: TrackKind, name: str | None, segments: Sequence[Mapping[A
     if hinted is not None and hinted[1] is kind:
         return hinted[0]
     if kind in (TrackKind.TEXT, TrackKind.AUDIO):
-        # A text segment's style ("subtitle") or an audio segment's kind ("bgm") names the track.
+        # A text segment's style ("subtitle") or an audio segment's kind or name ("bgm",
+        # "Narration") names the track.
         for segment in segments:
             meta = _meta(segment)
-            for key in ("style", "kind", "type", "role"):
+            for key in ("style", "kind", "type", "role", "name"):
                 for source in (meta, segment):
                     value = source.get(key)
                     hinted = _name_hint(value if isinstance(value, str) else None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from starlette.types import ASGIApp
 
 from kling_ai_30.local.config import SimConfig
@@ -47,7 +48,11 @@ class LocalBackend:
         self._config = self._initial_config
         self._owned_dir: Path | None = None
         if self._config.data_dir is None:
-            self._owned_dir = Path(tempfile.mkdtemp(prefix="kling-sim-"))
+            # Under the user cache dir, not /tmp: the program writes only to the user's own
+            # directories (CONTRACT.md), and a cache is what this is — removed on close.
+            scratch = Path(platformdirs.user_cache_dir("kling-ai-30")) / "local-backend"
+            scratch.mkdir(parents=True, exist_ok=True)
+            self._owned_dir = Path(tempfile.mkdtemp(prefix="run-", dir=scratch))
             self.data_dir = self._owned_dir
         else:
             self.data_dir = self._config.data_dir

@@ -23,7 +23,7 @@ from kling_ai_30.local.backend import LocalBackend
 logger = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
+DEFAULT_PORT = 8787  # not 8765: `kling-ai-30 serve --http` uses that
 STARTUP_TIMEOUT_S = 10.0
 SHUTDOWN_TIMEOUT_S = 10.0
 # Open SSE streams get this long to finish when the server stops, then they are cut.
