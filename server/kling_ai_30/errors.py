@@ -8,17 +8,19 @@ KlingError
  ├─ ConfigError                    settings or the skill's frontmatter are unusable
  ├─ InputError                     the caller's input was refused before any request was sent
  │   ├─ UnsupportedFileError       4001 (also raised when the backend answers 4001)
- │   └─ FileTooLargeError          4002 (likewise)
+ │   ├─ FileTooLargeError          4002 (likewise)
+ │   └─ OutputFolderError          a finished video cannot be written into the chosen folder
  ├─ APIError                       the backend answered with an error code or status
  │   ├─ TokenExpiredError          1001 bad or expired token
  │   ├─ SessionNotFoundError       1002
  │   ├─ InsufficientCreditsError   2001 (carries the registration link for anonymous users)
- │   ├─ MissingClientIdError       HTTP 400 on the anonymous-token call
+ │   ├─ MissingClientIdError       HTTP 400 on the anonymous-token call (or one naming the client id)
  │   ├─ ExportBlockedError         HTTP 402: a plan problem, not credits
  │   ├─ RateLimitedError           HTTP 429
  │   ├─ RenderFailedError          the render finished as failed
  │   └─ ServerError                HTTP 5xx
- ├─ BackendUnavailableError        no answer: connection refused, DNS, timeout
+ ├─ BackendUnavailableError        no answer: connection refused, DNS, timeout (``may_have_arrived``)
+ │   └─ MessageInFlightError       a chat message may be on the backend, but no stream came back
  ├─ StreamError                    the chat stream broke or carried an error
  └─ JobError                       an unknown job id, or a job that cannot continue
 ```
@@ -73,6 +75,13 @@ class FileTooLargeError(InputError):
         return cls(f"{detail}. The limit is 200 MB: compress it or trim it to a shorter clip and try again.")
 
 
+class OutputFolderError(InputError):
+    """The video could not be written into the output folder (not a folder, full, not writable).
+
+    Raised after the render, so unlike its parent something was sent: only the folder needs changing.
+    """
+
+
 class APIError(KlingError):
     """The backend answered, and the answer was an error."""
 
@@ -124,6 +133,24 @@ class ServerError(APIError):
 
 class BackendUnavailableError(KlingError):
     """The backend could not be reached or did not answer in time."""
+
+    def __init__(self, message: str, *, may_have_arrived: bool = True) -> None:
+        super().__init__(message)
+        #: The request could have reached the backend before the failure (a dropped connection, a read
+        #: or write timeout). False only when no connection was made, so nothing was sent; unknown
+        #: causes count as True, because telling a user "not sent" must be certain.
+        self.may_have_arrived = may_have_arrived
+
+
+class MessageInFlightError(BackendUnavailableError):
+    """A chat message may have reached the backend, but its answer was lost before the stream started
+    (a dropped connection, a timeout, a gateway's 5xx). It must never be sent again: only the
+    session's state can tell whether it was carried out."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, may_have_arrived=True)
+        #: What happened, as a clause for a longer sentence ("it answered HTTP 503").
+        self.reason = reason
 
 
 class StreamError(KlingError):

@@ -18,13 +18,14 @@ class Mp4Info:
 
 
 def read_mp4_info(path: Path) -> Mp4Info:
-    """Duration from ``mvhd``, size from the first ``tkhd`` with a picture; Nones when unreadable."""
+    """Duration from ``mvhd``, size from the first ``tkhd`` with a picture; Nones when unreadable
+    (what was read before a truncated or damaged box is kept)."""
     info: dict[str, float | int | None] = {"duration": None, "width": None, "height": None}
     try:
         with open(path, "rb") as handle:
             size = handle.seek(0, 2)
             _walk(handle, 0, size, info, depth=0)
-    except (OSError, struct.error, ValueError):
+    except (OSError, ValueError, struct.error):  # _Truncated is a ValueError
         pass
     duration = info["duration"]
     width, height = info["width"], info["height"]
@@ -45,29 +46,43 @@ def _walk(handle: BinaryIO, start: int, end: int, info: dict[str, float | int | 
         box_size, kind = struct.unpack(">I4s", header)
         header_len = 8
         if box_size == 1:
-            box_size = struct.unpack(">Q", handle.read(8))[0]
+            box_size = struct.unpack(">Q", _read(handle, 8, end))[0]
             header_len = 16
         elif box_size == 0:
             box_size = end - position
         if box_size < header_len:
             return
-        body = position + header_len
+        body, box_end = position + header_len, min(position + box_size, end)
         if kind in _CONTAINERS:
-            _walk(handle, body, position + box_size, info, depth + 1)
+            _walk(handle, body, box_end, info, depth + 1)
         elif kind == b"mvhd" and info["duration"] is None:
             handle.seek(body)
-            version = handle.read(1)[0]
-            handle.read(3)
+            version = _read(handle, 4, box_end)[0]  # version, then 3 bytes of flags
             if version == 1:
-                _, _, timescale, duration = struct.unpack(">QQIQ", handle.read(28))
+                _, _, timescale, duration = struct.unpack(">QQIQ", _read(handle, 28, box_end))
             else:
-                _, _, timescale, duration = struct.unpack(">IIII", handle.read(16))
+                _, _, timescale, duration = struct.unpack(">IIII", _read(handle, 16, box_end))
             info["duration"] = duration / timescale if timescale else None
         elif kind == b"tkhd" and not info["width"]:
             handle.seek(body)
-            version = handle.read(1)[0]
+            version = _read(handle, 1, box_end)[0]
             handle.seek(body + (88 if version == 1 else 76))
-            width, height = struct.unpack(">II", handle.read(8))
+            width, height = struct.unpack(">II", _read(handle, 8, box_end))
             if width and height:
                 info["width"], info["height"] = width >> 16, height >> 16
         position += box_size
+
+
+class _Truncated(ValueError):
+    """The file, or the box being read, ended before the field did."""
+
+
+def _read(handle: BinaryIO, size: int, limit: int) -> bytes:
+    """Exactly ``size`` bytes that end by ``limit`` (the box's end), else ``_Truncated``: a short read
+    must never reach an index or ``unpack``, nor a field be read from the next box."""
+    if handle.tell() + size > limit:
+        raise _Truncated(f"a {size}-byte field runs past the end of its box")
+    data = handle.read(size)
+    if len(data) != size:
+        raise _Truncated(f"wanted {size} bytes, got {len(data)}")
+    return data

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import anyio
+import httpx
 import pytest
 
-from kling_ai_30.chat.conversation import STILL_WORKING, Conversation, Status, TurnFailedError
+from kling_ai_30.chat.conversation import STILL_WORKING, UNREAD_NOTE, Conversation, Status, TurnFailedError
 from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.config import load_settings
 from kling_ai_30.errors import InputError, StreamError
 from kling_ai_30.local import LocalBackend
+from kling_ai_30.policy import MAX_TRANSIENT_RETRIES
 from kling_ai_30.skill import load_identity
+
+from ..client.fake_backend import FakeBackend
 
 pytestmark = pytest.mark.anyio
 
@@ -43,10 +49,14 @@ class FakeTime:
             await anyio.to_thread.run_sync(self.backend.wait_idle)
 
 
+async def no_wait(seconds: float) -> None:
+    """The client's backoff between retries of a failed read: instant."""
+
+
 @pytest.fixture
 async def client(base_url: str) -> AsyncIterator[BackendClient]:
     settings = load_settings({}, api_url=base_url, web_url=base_url)
-    async with BackendClient(settings, load_identity()) as backend_client:
+    async with BackendClient(settings, load_identity(), sleep=no_wait) as backend_client:
         yield backend_client
 
 
@@ -185,9 +195,15 @@ async def test_a_second_message_while_one_is_in_flight_is_refused(backend: Local
     backend.configure(generation_seconds=0.5)
     chat = await conversation(client)
     errors: list[Exception] = []
+    streaming = anyio.Event()
+
+    def on_status(status: Status) -> None:
+        if status.phase == "thinking":  # the stream is open: the backend has the message
+            streaming.set()
 
     async def second() -> None:
-        await anyio.sleep(0.1)
+        with anyio.fail_after(10):
+            await streaming.wait()
         try:
             await chat.send("add music")
         except InputError as exc:
@@ -195,7 +211,7 @@ async def test_a_second_message_while_one_is_in_flight_is_refused(backend: Local
 
     async with anyio.create_task_group() as group:
         group.start_soon(second)
-        await chat.send(GENERATE)
+        await chat.send(GENERATE, on_status=on_status)
     assert len(errors) == 1 and "already being processed" in str(errors[0])
     assert run_sse_calls(backend) == 1
 
@@ -222,3 +238,143 @@ async def test_the_typed_vocabulary_reads_the_same(backend: LocalBackend, client
     chat = await conversation(client)
     reply = await chat.send(GENERATE)
     assert reply.text and {c.track for c in reply.changes} >= {"Video"}
+
+
+# ------------------------------------------------- after the stream: the turn has happened
+
+
+async def test_a_finished_generation_is_reported_even_when_the_state_cannot_be_read_after_it(
+    backend: LocalBackend, client: BackendClient
+) -> None:
+    chat = await conversation(client)
+    before = await client.state(chat.session)
+    backend.faults.http_error("/api/state", 503, times=None)
+
+    reply = await chat.send(GENERATE, before=before)
+
+    assert reply.text.endswith(UNREAD_NOTE) and len(reply.text) > len(UNREAD_NOTE)
+    assert reply.changes == () and not reply.silent
+    assert reply.wants_export  # the caller still exports what was generated
+    assert run_sse_calls(backend) == 1
+
+
+async def test_a_silent_edit_whose_state_cannot_be_read_at_first_is_learned_by_polling(
+    backend: LocalBackend, client: BackendClient
+) -> None:
+    time = FakeTime(backend=backend)
+    chat = await conversation(client, time)
+    await chat.send(GENERATE)
+    before = await client.state(chat.session)
+    backend.faults.force_silent(True, times=1)
+    backend.faults.http_error("/api/state", 503, times=MAX_TRANSIENT_RETRIES + 1)  # one read, retries and all
+
+    reply = await chat.send('add a title "Urban Dreams"', before=before)
+
+    assert reply.silent and reply.recovered and '"Urban Dreams"' in reply.text
+    assert time.sleeps == [30.0]
+    assert run_sse_calls(backend) == 2
+
+
+async def test_a_silent_edit_whose_state_stays_unreadable_is_reported_as_done_but_unread(
+    backend: LocalBackend, client: BackendClient
+) -> None:
+    time = FakeTime(backend=backend)
+    chat = await conversation(client, time)
+    await chat.send(GENERATE)
+    before = await client.state(chat.session)
+    backend.faults.force_silent(True, times=1)
+    backend.faults.http_error("/api/state", 503, times=None)
+
+    reply = await chat.send('add a title "Urban Dreams"', before=before)
+
+    assert reply.silent and reply.text == UNREAD_NOTE
+    assert run_sse_calls(backend) == 2
+
+
+async def test_a_dropped_stream_whose_state_cannot_be_read_never_invites_a_resend(
+    backend: LocalBackend, client: BackendClient
+) -> None:
+    time = FakeTime(backend=backend)
+    chat = await conversation(client, time)
+    before = await client.state(chat.session)
+    backend.faults.drop_stream("mid_tool_call")
+    backend.faults.http_error("/api/state", 503, times=None)
+
+    with pytest.raises(TurnFailedError) as caught:
+        await chat.send(GENERATE, before=before)
+
+    message = str(caught.value)
+    assert "could not be read in 5 of 5 checks" in message and "look at the project's timeline" in message
+    assert "send it again to retry" not in message
+    assert run_sse_calls(backend) == 1
+
+
+# ------------------------------------------------------------------------- model errors
+
+
+def adk_stream(*events: dict[str, Any]) -> httpx.Response:
+    """A scripted ``/run_sse`` answer: ADK events, as the backend frames them."""
+    body = b"".join(b"data: " + json.dumps(event).encode() + b"\n\n" for event in events)
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+
+def adk_text(text: str) -> dict[str, Any]:
+    return {"author": "nemo_agent", "content": {"role": "model", "parts": [{"text": text}]}, "partial": False}
+
+
+def adk_error(code: str, message: str) -> dict[str, Any]:
+    return {"author": "nemo_agent", "invocationId": "e-1", "errorCode": code, "errorMessage": message}
+
+
+async def scripted_send(answer: httpx.Response, message: str = "make a video") -> tuple[FakeBackend, Any]:
+    fake = FakeBackend()
+    fake.queue("POST", "/run_sse", answer)
+    settings = load_settings({}, api_url="http://backend.test")
+    async with BackendClient(settings, load_identity(), transport=fake.transport(), sleep=no_wait) as scripted:
+        session = await scripted.create_session()
+        time = FakeTime()
+        reply = await Conversation(scripted, session, sleep=time.sleep, clock=time.clock).send(message)
+    return fake, reply
+
+
+@pytest.mark.parametrize(
+    ("events", "lead", "next_step"),
+    [
+        pytest.param(
+            [adk_error("SAFETY", "The response was blocked by the safety filters.")],
+            "The backend could not do that: The response was blocked by the safety filters.",
+            "a content filter stopped it",
+            id="safety-only",
+        ),
+        pytest.param(
+            [adk_text("Sure, generating that now."), adk_error("MALFORMED_FUNCTION_CALL", "Malformed function call")],
+            "Sure, generating that now.\n\nThe backend could not do that: Malformed function call.",
+            "Rephrase or simplify the request",
+            id="text-then-error",
+        ),
+    ],
+)
+async def test_a_model_error_is_reported_as_what_the_backend_said_with_the_next_step(
+    events: list[dict[str, Any]], lead: str, next_step: str
+) -> None:
+    fake, reply = await scripted_send(adk_stream(*events))
+
+    assert reply.text.startswith(lead) and next_step in reply.text and "Nothing changed" in reply.text
+    assert "No visible change" not in reply.text and not reply.silent
+    assert reply.model_error is not None and reply.changes == ()
+    assert fake.paths().count("/run_sse") == 1
+
+
+async def test_an_answer_that_is_not_a_stream_is_watched_like_a_lost_one_and_never_resent() -> None:
+    # A 2xx means something accepted the message: "try again" could charge twice.
+    fake = FakeBackend()
+    fake.queue("POST", "/run_sse", httpx.Response(200, json={"code": 0, "data": None}))
+    settings = load_settings({}, api_url="http://backend.test")
+    time = FakeTime()
+    async with BackendClient(settings, load_identity(), transport=fake.transport(), sleep=no_wait) as scripted:
+        chat = Conversation(scripted, await scripted.create_session(), sleep=time.sleep, clock=time.clock)
+        with pytest.raises(TurnFailedError, match="without an event stream") as caught:
+            await chat.send("make a video")
+    assert "not sent twice" in str(caught.value)
+    assert time.sleeps == [30.0, 60.0, 60.0, 60.0, 60.0]
+    assert fake.paths().count("/run_sse") == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -13,10 +14,13 @@ from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.client.session import Session
 from kling_ai_30.config import Settings, load_settings
 from kling_ai_30.errors import (
+    APIError,
     BackendUnavailableError,
     ExportBlockedError,
     FileTooLargeError,
+    InputError,
     InsufficientCreditsError,
+    OutputFolderError,
     RateLimitedError,
     ServerError,
     SessionNotFoundError,
@@ -29,6 +33,7 @@ from .fake_backend import FakeBackend, fail, ok
 
 pytestmark = pytest.mark.anyio
 
+TOKEN_PATH = "/api/auth/anonymous-token"
 IDENTITY = SkillIdentity(name="kling-ai-30", version="1.2.3", platform="cursor", skill_dir=None)
 
 
@@ -326,3 +331,91 @@ async def test_a_download_never_overwrites_and_names_cannot_escape(tmp_path: Pat
     assert (tmp_path / "clip.mp4").read_bytes() == b"keep me"
     assert first == tmp_path / "clip (2).mp4"
     assert second == tmp_path / "clip (3).mp4"
+
+
+@pytest.mark.parametrize(
+    "dest",
+    [
+        pytest.param(lambda blocker: blocker / "videos", id="folder-under-a-file"),
+        pytest.param(lambda blocker: blocker, id="folder-is-a-file"),
+    ],
+)
+async def test_a_download_into_a_folder_that_cannot_hold_it_names_the_folder_and_leaves_nothing(
+    tmp_path: Path, dest: Callable[[Path], Path]
+) -> None:
+    fake = FakeBackend()
+    fake.queue("GET", "/v", httpx.Response(200, content=MP4_BYTES))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"keep me")
+    async with make_client(fake) as client:
+        with pytest.raises(OutputFolderError) as caught:
+            await client.download("http://cdn.test/v.mp4", dest(blocker), "clip")
+    assert isinstance(caught.value, InputError)  # the caller's choice of folder, not a backend failure
+    assert str(caught.value).startswith(f"Cannot write the video into {dest(blocker)} (")
+    assert str(caught.value).endswith("choose another output folder.")
+    assert list(tmp_path.iterdir()) == [blocker] and blocker.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(httpx.Response(400), id="bare-400"),
+        pytest.param(httpx.Response(400, json={"detail": "Invalid request"}), id="400-with-a-message"),
+        pytest.param(fail(400, "field 'client' is invalid", status=400), id="400-naming-another-client-field"),
+    ],
+)
+async def test_a_400_elsewhere_is_a_plain_refusal_and_never_blamed_on_the_client_id(answer: httpx.Response) -> None:
+    fake = FakeBackend()
+    fake.queue("GET", "/api/credits", answer)
+    async with make_client(fake) as client:
+        with pytest.raises(APIError) as caught:
+            await client.credits()
+    assert type(caught.value) is APIError and caught.value.status_code == 400
+    assert "client id" not in str(caught.value).lower()
+    assert fake.tokens_issued == 1  # no new client id, no new token
+
+
+async def test_a_bare_400_on_the_token_call_still_gets_a_fresh_client_id_once(private_home: Path) -> None:
+    fake = FakeBackend()
+    fake.queue("POST", TOKEN_PATH, httpx.Response(400))
+    async with make_client(fake) as client:
+        await client.credits()
+    first, second = (r for r in fake.requests if r.url.path == TOKEN_PATH)
+    assert first.headers["x-client-id"] != second.headers["x-client-id"]
+
+
+def _lost_on_the_way_back(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("no answer", request=request)
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        pytest.param(httpx.Response(503), ServerError, id="503"),
+        pytest.param(httpx.Response(504), ServerError, id="504"),
+        pytest.param(_lost_on_the_way_back, BackendUnavailableError, id="read-timeout"),
+    ],
+)
+async def test_a_token_call_that_may_have_issued_the_weekly_token_is_never_repeated(
+    answer: httpx.Response | Callable[[httpx.Request], httpx.Response], error: type[Exception]
+) -> None:
+    fake = FakeBackend()
+    sleeps = Sleeps()
+    fake.queue("POST", TOKEN_PATH, answer)
+    async with make_client(fake, sleeps=sleeps) as client:
+        with pytest.raises(error):
+            await client.credits()
+    assert fake.paths().count(TOKEN_PATH) == 1 and sleeps.calls == []
+
+
+async def test_a_token_call_that_could_not_connect_is_retried_with_backoff() -> None:
+    fake = FakeBackend()
+    sleeps = Sleeps()
+    fake.queue("POST", TOKEN_PATH, _refused, _refused)
+    async with make_client(fake, sleeps=sleeps) as client:
+        assert (await client.credits()).available == 90
+    assert fake.paths().count(TOKEN_PATH) == 3 and sleeps.calls == [0.5, 1.0]

@@ -8,9 +8,14 @@ The skill text's "SSE Event Handling", in order:
 - a trailing "I encountered a temporary issue" after a normal reply is dropped;
 - a silent reply (~30 % of edits) is answered from the state: poll it, diff it with the state
   from before the message, and say concretely what changed;
+- a model error (a safety refusal, say) is reported as what the backend said, with the next step;
 - a dropped stream is never answered by sending the message again (that would charge twice):
   the state is polled at 30 s, then every 60 s, and the first change is reported; after five
-  unchanged polls the turn is reported as failed, with a retry offered.
+  unchanged polls the turn is reported as failed, with a retry offered. The same holds when the
+  message may have reached the backend but no stream came back (a timeout, a dropped connection,
+  a gateway's 5xx): "not sent, nothing charged" is said only when no connection was ever made;
+- once the stream has finished, the turn has happened (and may have been paid for): a state read
+  that fails afterwards never fails the turn.
 
 Clock and sleep are injected, so every wait above is instant in tests.
 """
@@ -31,7 +36,7 @@ from ..client.backend import BackendClient
 from ..client.events import Heartbeat, ModelError, TextPart, ToolCall, ToolResult, aiter_chat_events
 from ..client.models import SessionState
 from ..client.session import Session
-from ..errors import BackendUnavailableError, InputError, KlingError, StreamError
+from ..errors import BackendUnavailableError, InputError, KlingError, MessageInFlightError, StreamError
 from ..policy import (
     MAX_MESSAGE_CHARS,
     RECOVERY_FIRST_POLL_S,
@@ -62,6 +67,9 @@ _TOOL_LABELS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 _GENERATION_HINTS = ("generate_video", "seedance", "kling", "text_to_video", "image_to_video")
 QUESTION_TOOLS = ("ask_question", "ask_user")
+# ADK finish reasons that mean a content filter stopped the model (google.genai FinishReason).
+_FILTER_CODES = frozenset({"SAFETY", "IMAGE_SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "RECITATION"})
+UNREAD_NOTE = "(The project's timeline could not be read just now; ask to see it again in a moment.)"
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,8 @@ class Reply:
     """The backend asked something back; ``text`` holds it, ready to show."""
     raw_video: str | None = None
     """Two-stage generation: the summary reported when the raw clip first appeared."""
+    model_error: str | None = None
+    """The backend's model stopped with this error (``text`` says so, and what to do next)."""
 
     @property
     def wants_export(self) -> bool:
@@ -111,7 +121,7 @@ class _Collected:
     partial: list[str] = field(default_factory=list)
     tools: list[str] = field(default_factory=list)
     question: str | None = None
-    model_error: str | None = None
+    model_error: ModelError | None = None
     raw_video: str | None = None
     events: int = 0
     """Events other than heartbeats: a finished turn always has some."""
@@ -125,6 +135,29 @@ class _Collected:
         """The stream closed cleanly but the turn cannot have finished: nothing arrived at all, or a
         tool was still running (a proxy or load balancer ending the response looks like this)."""
         return self.events == 0 or bool(self.open_calls)
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """Why a turn's outcome has to be learned from the state, in the words the user is shown."""
+
+    status: str
+    """Leads the progress line: "<status>; your request was not sent again. Checking…"."""
+    failure: str
+    """Leads the failure when the state shows no change; empty when the turn is known to have finished."""
+
+    @property
+    def finished(self) -> bool:
+        """The backend ended the turn; only its outcome could not be read."""
+        return not self.failure
+
+
+_DROPPED = _Lost("The connection dropped", "The connection to the backend dropped")
+_UNREAD = _Lost("The project could not be read", "")
+
+
+def _no_reply(reason: str) -> _Lost:
+    return _Lost("No reply came back", f"Your message may have reached the backend, but no reply came back ({reason})")
 
 
 class Conversation:
@@ -170,26 +203,33 @@ class Conversation:
             state_before = before if before is not None else await self.client.state(self.session)
             collected = _Collected()
             report(Status("sending", "Sending your request…"))
-            dropped: Exception | None = None
+            lost: _Lost | None = None
             try:
                 await self._consume(message, collected, report)
             except StreamError:
                 raise
-            except (BackendUnavailableError, httpx.TransportError) as exc:
+            except MessageInFlightError as exc:
+                # No stream, but the message may be on the backend and its work going on there.
+                lost = _no_reply(exc.reason)
+            except BackendUnavailableError as exc:
                 if not collected.opened:
-                    # Refused before the stream started: the backend never had the message.
+                    # The client raises MessageInFlightError whenever the message itself may have
+                    # arrived; this one failed before it left (no connection, or the token or session
+                    # call it waited for), so the backend never had it.
                     raise BackendUnavailableError(
                         f"{exc} Your request was not sent, so nothing was charged; send it again when the "
-                        "backend is reachable."
-                        if isinstance(exc, BackendUnavailableError)
-                        else "The connection failed before your request was sent; nothing was charged. Try again."
+                        "backend is reachable.",
+                        may_have_arrived=False,
                     ) from None
-                # The message reached the backend (the stream had started); its work goes on there.
-                dropped = exc
-            if dropped is not None or collected.cut_short:
-                reason = type(dropped).__name__ if dropped is not None else "closed before the turn finished"
-                log.info("stream dropped (%s); recovering from state", reason)
-                return await self._watch(state_before, collected, report)
+                lost = _DROPPED  # the stream had started: the backend has the message
+            except httpx.HTTPError as exc:
+                # Raised by the open stream; anything before it is unforeseen, so assume the message left.
+                lost = _DROPPED if collected.opened else _no_reply(f"the connection failed ({type(exc).__name__})")
+            if lost is None and collected.cut_short:
+                lost = _DROPPED
+            if lost is not None:
+                log.info("no complete reply (%s); recovering from state", lost.failure or lost.status)
+                return await self._watch(state_before, collected, report, lost=lost)
             return await self._finish(state_before, collected, report, export_follows)
 
     async def _consume(self, message: str, collected: _Collected, report: StatusFn) -> None:
@@ -215,12 +255,14 @@ class Conversation:
                     elif isinstance(event, ToolResult):
                         await self._on_tool_result(event, collected, report)
                     elif isinstance(event, ModelError):
-                        collected.model_error = event.message
+                        collected.model_error = event
             timed_out = False
         if timed_out:
-            raise BackendUnavailableError(
-                f"The backend did not finish within {self._max_duration_s / 60:.0f} minutes; checking what it did."
-            )
+            late = f"did not finish within {self._max_duration_s / 60:.0f} minutes"
+            if not collected.opened:
+                # Cut off while the message was being sent: it may have arrived.
+                raise MessageInFlightError(f"The backend {late}; checking what it did.", reason=f"it {late}")
+            raise BackendUnavailableError(f"The backend {late}; checking what it did.")
 
     async def _on_tool_call(self, call: ToolCall, collected: _Collected, report: StatusFn) -> None:
         collected.tools.append(call.name)
@@ -251,37 +293,89 @@ class Conversation:
         # Separate model turns ("Sure, generating…", later "Done!") read as separate paragraphs.
         text = "\n\n".join(t.strip() for t in collected.texts if t.strip()) or "".join(collected.partial).strip()
         text = strip_trailing_temporary_issue(text)
+        if collected.model_error is not None:
+            # Before the empty-text check: an error-only stream is not a silent edit.
+            return await self._model_error(before, collected, text, collected.model_error)
         if collected.question is not None:
-            state = await self.client.state(self.session)
+            state = await self._state_after()
             shown = f"{text}\n\n{collected.question}".strip() if text else collected.question
             return Reply(
                 text=shown,
                 silent=False,
                 changes=(),
-                state=state,
+                state=state or before,
                 tools_used=tuple(collected.tools),
                 question=collected.question,
             )
         if not text:
             return await self._silent(before, collected, report)
-        after = await self.client.state(self.session)
-        changes = state_changes(before, after)
         translated = translate(text, exporting=export_follows)
+        after = await self._state_after()
+        if after is None:
+            return Reply(
+                text=f"{translated.text}\n\n{UNREAD_NOTE}".strip(),
+                silent=False,
+                changes=(),
+                state=before,
+                instructions=translated.instructions,
+                tools_used=tuple(collected.tools),
+                raw_video=collected.raw_video,
+            )
         shown = translated.text
-        if collected.model_error and not shown:
-            shown = f"The backend reported a problem: {collected.model_error}"
         extras = self._carry_out(translated.instructions, after)
         if extras:
             shown = f"{shown}\n\n{extras}".strip()
         return Reply(
             text=shown,
             silent=False,
-            changes=changes,
+            changes=state_changes(before, after),
             state=after,
             instructions=translated.instructions,
             tools_used=tuple(collected.tools),
             raw_video=collected.raw_video,
         )
+
+    async def _model_error(self, before: SessionState, collected: _Collected, text: str, error: ModelError) -> Reply:
+        """The model stopped on an error: what the backend said, what changed anyway, and the next step."""
+        after = await self._state_after()
+        changes = state_changes(before, after) if after is not None else ()
+        said = error.message.strip().rstrip(".")
+        lines = [translate(text).text] if text else []
+        lines.append(f"The backend could not do that: {said}.")
+        if changes:
+            assert after is not None
+            lines.append(f"{timeline.describe_changes(changes)}\n{timeline.summarize(after.state.draft)}")
+            lines.append("Part of it was done (above): ask for what is still missing rather than the whole request.")
+        elif after is None:
+            lines.append(
+                "The timeline could not be read just now to see whether anything changed: look at it before "
+                "sending the request again."
+            )
+        elif error.code in _FILTER_CODES:
+            lines.append(
+                "Nothing changed: a content filter stopped it. Describe what you want differently and send that."
+            )
+        else:
+            lines.append("Nothing changed. Rephrase or simplify the request and send it again.")
+        return Reply(
+            text="\n\n".join(line for line in lines if line),
+            silent=False,
+            changes=changes,
+            state=after or before,
+            tools_used=tuple(collected.tools),
+            raw_video=collected.raw_video,
+            model_error=error.message,
+        )
+
+    async def _state_after(self) -> SessionState | None:
+        """The state once the stream has finished, or None when it cannot be read just now. The turn
+        has happened (and may have been paid for), so a failed read must never fail it: that would
+        invite sending the message, and paying, again."""
+        try:
+            return await self.client.state(self.session)
+        except KlingError as exc:
+            log.info("the state could not be read after the turn (%s)", type(exc).__name__)
+            return None
 
     def _carry_out(self, instructions: Sequence[GuiInstruction], state: SessionState) -> str:
         """Answer the instructions that only need the state we already have (the timeline)."""
@@ -292,13 +386,19 @@ class Conversation:
 
     async def _silent(self, before: SessionState, collected: _Collected, report: StatusFn) -> Reply:
         report(Status("checking", "Checking what changed…"))
-        after = await self.client.state(self.session)
+        after = await self._state_after()
+        if after is None:
+            # Finished, but its outcome is unreadable for now: learn it the way a dropped stream's is.
+            return await self._watch(before, collected, report, lost=_UNREAD)
         changes = state_changes(before, after)
         polls = 1
         while not changes and polls < SILENT_REPLY_POLLS:
             # The edit may land a moment after the stream closes.
             await self._sleep(SILENT_REPLY_POLL_EVERY_S)
-            after = await self.client.state(self.session)
+            later = await self._state_after()
+            if later is None:
+                break  # report what the last read showed
+            after = later
             changes = state_changes(before, after)
             polls += 1
         text = timeline.describe_changes(changes)
@@ -327,22 +427,28 @@ class Conversation:
         collected: _Collected,
         report: StatusFn,
         first_poll_s: float = RECOVERY_FIRST_POLL_S,
+        lost: _Lost = _DROPPED,
     ) -> Reply:
         """Poll the state at 30 s, then every 60 s; the first change is the outcome."""
         delays = [max(0.0, first_poll_s)] + [RECOVERY_POLL_EVERY_S] * (RECOVERY_MAX_UNCHANGED_POLLS - 1)
+        last_read: SessionState | None = None
+        unread = 0
         for number, delay in enumerate(delays, start=1):
             report(
                 Status(
                     "recovering",
-                    f"The connection dropped; your request was not sent again. Checking the project "
-                    f"({number}/{len(delays)})…",
+                    f"{lost.status}; your request was not sent again. Checking the project ({number}/{len(delays)})…",
                 )
             )
             await self._sleep(delay)
             try:
                 after = await self.client.state(self.session)
-            except BackendUnavailableError:
+            except KlingError as exc:
+                # A failed check is one more unanswered check; failing the turn would invite a re-send.
+                log.info("state check %d failed (%s)", number, type(exc).__name__)
+                unread += 1
                 continue
+            last_read = after
             changes = state_changes(before, after)
             if changes:
                 text = "".join(collected.texts).strip()
@@ -357,9 +463,26 @@ class Conversation:
                     recovered=True,
                     raw_video=collected.raw_video,
                 )
+        if lost.finished:
+            # The backend ended the turn without a word: unchanged is its outcome, as for any silent reply.
+            return Reply(
+                text=timeline.describe_changes(()) if last_read is not None else UNREAD_NOTE,
+                silent=True,
+                changes=(),
+                state=last_read or before,
+                tools_used=tuple(collected.tools),
+                recovered=True,
+                raw_video=collected.raw_video,
+            )
+        minutes = f"{len(delays)} checks (about {sum(delays) / 60:.0f} minutes)"
+        if unread:
+            raise TurnFailedError(
+                f"{lost.failure}, and the project could not be read in {unread} of {minutes}, so whether it was "
+                "carried out is not known. Your request was not sent twice; look at the project's timeline "
+                "before sending it again."
+            )
         raise TurnFailedError(
-            "The connection to the backend dropped and the project has not changed after "
-            f"{len(delays)} checks (about {sum(delays) / 60:.0f} minutes). Your request was not sent twice; "
+            f"{lost.failure} and the project has not changed after {minutes}. Your request was not sent twice; "
             "send it again to retry."
         )
 

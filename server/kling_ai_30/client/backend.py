@@ -8,7 +8,11 @@ Cross-cutting behaviour lives here once (DESIGN.md "Backend client"):
   1002 -> a new session (replacing the caller's ``Session`` in place); on the token call itself,
   400 -> a new client id, 429 -> wait 30 s and try once more;
 - transient failures (connection refused, 5xx, 408) retried with backoff, but only where a
-  repeat cannot double anything: GETs, and requests that never reached the server;
+  repeat cannot double anything: GETs, and requests that never reached the server (the
+  anonymous-token call included: a lost answer may have used up the one token per 7 days);
+- a chat message whose answer is lost before its stream starts (dropped connection, timeout,
+  a gateway's 5xx) raises ``MessageInFlightError``: it may be on the backend, so it is never
+  sent again and the caller learns the outcome from the session's state;
 - uploads streamed from disk and downloads streamed to disk, so memory stays flat.
 
 Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTransport``) and
@@ -17,6 +21,7 @@ Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTran
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -37,9 +42,11 @@ from ..errors import (
     APIError,
     BackendUnavailableError,
     InputError,
-    KlingError,
+    MessageInFlightError,
     MissingClientIdError,
+    OutputFolderError,
     RateLimitedError,
+    ServerError,
     SessionNotFoundError,
     StreamError,
     TokenExpiredError,
@@ -172,16 +179,20 @@ class BackendClient:
             self._credentials = await self._issue_anonymous_token()
 
     async def _issue_anonymous_token(self) -> Credentials:
-        """``POST /api/auth/anonymous-token`` with the persisted client id; 400 and 429 recovered once each."""
+        """``POST /api/auth/anonymous-token`` with the persisted client id; 400 and 429 recovered once each.
+
+        Only a failed connection is retried: after a timeout or a 5xx the backend may have issued the
+        token (one per client every 7 days) and lost the answer, so asking again could burn the quota.
+        """
         fixed_client_id = False
         waited = False
         while True:
             client_id = self._client_ids.get()
             try:
                 response = await self._send(
-                    "POST", "/api/auth/anonymous-token", headers={"X-Client-Id": client_id}, retry_transient=True
+                    "POST", "/api/auth/anonymous-token", headers={"X-Client-Id": client_id}, retry_transient=False
                 )
-                data = unwrap(response, self._error_context())
+                data = unwrap(response, self._error_context(token_call=True))
             except MissingClientIdError:
                 if fixed_client_id:
                     raise
@@ -207,13 +218,14 @@ class BackendClient:
             self._tokens.store(self.settings.api_url, credentials)
             return credentials
 
-    def _error_context(self) -> ErrorContext:
+    def _error_context(self, *, token_call: bool = False) -> ErrorContext:
         creds = self._credentials
         return ErrorContext(
             web_url=self.settings.web_url,
             user_id=self.user_id,
             anonymous=self.anonymous,
             token_from_env=bool(creds and creds.from_env),
+            token_call=token_call,
         )
 
     # ------------------------------------------------------------- sessions
@@ -329,6 +341,10 @@ class BackendClient:
 
         Errors before the stream starts (bad token, lost session, no credits) are recovered or
         raised like any other call; the message was refused then, so sending it again is safe.
+        So is a ``BackendUnavailableError`` raised from here: the message never left (no connection,
+        or the token or session call it waited for failed). When the message may have reached the
+        backend without a stream coming back (a dropped connection, a timeout, a 5xx from a gateway
+        that may have passed it on, a 2xx that is not a stream) this raises ``MessageInFlightError``.
         Once the stream has started the message is in flight and is never sent again.
         """
         renewed = resessioned = False
@@ -347,17 +363,24 @@ class BackendClient:
                 headers={"Authorization": credentials.bearer(), "Accept": "text/event-stream"},
                 timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=SSE_READ_GAP_S),
             )
-            response = await self._send_request(request, stream=True, retry_transient=False)
+            response = await self._send_request(request, stream=True, retry_transient=False, chat_message=True)
             if response.is_success and _is_event_stream(response):
                 try:
                     yield response.aiter_bytes()
                 finally:
                     await response.aclose()
                 return
-            await response.aread()
-            await response.aclose()
+            try:
+                await response.aread()
+            except httpx.HTTPError as exc:
+                raise self._unavailable(exc, chat_message=True) from None
+            finally:
+                await response.aclose()
             try:
                 unwrap(response, self._error_context())
+            except ServerError as exc:
+                # A gateway may answer 5xx after passing the message on (a 504 usually means exactly that).
+                raise self._in_flight(f"it answered HTTP {exc.status_code}") from None
             except TokenExpiredError:
                 if renewed or credentials.from_env:
                     raise
@@ -370,8 +393,8 @@ class BackendClient:
                 resessioned = True
                 await self._replace_session(session)
                 continue
-            check_content_type(response.headers.get("content-type"))
-            raise StreamError("The chat endpoint did not answer with an event stream; try again.")
+            # A 2xx that is not a stream: something accepted the message, and may be acting on it.
+            raise self._in_flight(f"it answered HTTP {response.status_code} without an event stream")
 
     # --------------------------------------------------------------- render
 
@@ -449,10 +472,10 @@ class BackendClient:
         on_progress: ProgressFn | None,
     ) -> Path:
         dest = dest_dir.expanduser().resolve()
-        dest.mkdir(parents=True, exist_ok=True)
         name = safe_filename(filename)
         tmp = dest / f".{name}.{uuid.uuid4().hex[:8]}.part"
         try:
+            dest.mkdir(parents=True, exist_ok=True)
             async with http.stream("GET", url, headers=dict(headers)) as response:
                 if not response.is_success:
                     await response.aread()
@@ -477,8 +500,15 @@ class BackendClient:
                 f"The download from {parts_host(url)} failed ({type(exc).__name__}); "
                 "check the network and export again."
             ) from None
+        except OSError as exc:
+            # Not a folder, disk full, not writable: the render is fine, only the folder must change.
+            reason = exc.strerror or type(exc).__name__
+            raise OutputFolderError(
+                f"Cannot write the video into {dest} ({reason}): choose another output folder."
+            ) from None
         finally:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a folder we cannot write to may refuse this too
+                tmp.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ plumbing
 
@@ -541,21 +571,24 @@ class BackendClient:
         response = await self._send_request(request, stream=False, retry_transient=retry_transient)
         return response
 
-    async def _send_request(self, request: httpx.Request, *, stream: bool, retry_transient: bool) -> httpx.Response:
+    async def _send_request(
+        self, request: httpx.Request, *, stream: bool, retry_transient: bool, chat_message: bool = False
+    ) -> httpx.Response:
         """Send, retrying what is safe to retry. A refused connection never reached the server, so it
-        is retried for any method; 5xx and timeouts only when ``retry_transient``."""
+        is retried for any method; 5xx and timeouts only when ``retry_transient``. ``chat_message``:
+        a failure after the request may have left is a ``MessageInFlightError``."""
         attempt = 0
         while True:
             try:
                 response = await self._http.send(request, stream=stream)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt >= MAX_TRANSIENT_RETRIES:
-                    raise self._unavailable(exc) from None
+                    raise self._unavailable(exc, chat_message=chat_message) from None
             except httpx.TimeoutException as exc:
                 if not retry_transient or attempt >= MAX_TRANSIENT_RETRIES:
-                    raise self._unavailable(exc) from None
+                    raise self._unavailable(exc, chat_message=chat_message) from None
             except httpx.HTTPError as exc:
-                raise self._unavailable(exc) from None
+                raise self._unavailable(exc, chat_message=chat_message) from None
             else:
                 if (
                     not (retry_transient and response.status_code in _RETRYABLE_STATUS)
@@ -570,16 +603,31 @@ class BackendClient:
             # their files from the start.
             await self._sleep(delay)
 
-    def _unavailable(self, exc: httpx.HTTPError) -> KlingError:
+    def _unavailable(self, exc: httpx.HTTPError, *, chat_message: bool = False) -> BackendUnavailableError:
+        """The error for a request that got no answer; it records whether the request may have arrived."""
+        # Only a connection that was never made proves nothing was sent; after that (a write, a read,
+        # a dropped connection) the backend may have the request, and may be acting on it.
+        never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
         if isinstance(exc, httpx.TimeoutException):
             reason = "it did not answer in time"
         elif isinstance(exc, httpx.ConnectError):
             reason = "the connection was refused or the host was not found"
         else:
             reason = f"the connection failed ({type(exc).__name__})"
+        if chat_message and not never_sent:
+            return self._in_flight(reason)
         return BackendUnavailableError(
             f"Cannot reach the NemoVideo backend at {self.settings.api_url}: {reason}. Check the network "
-            "connection (and NEMO_API_URL), then try again."
+            "connection (and NEMO_API_URL), then try again.",
+            may_have_arrived=not never_sent,
+        )
+
+    def _in_flight(self, reason: str) -> MessageInFlightError:
+        return MessageInFlightError(
+            f"Your message may have reached the NemoVideo backend at {self.settings.api_url}, but no reply came "
+            f"back ({reason}). It was not sent again, since that could charge twice: check the project's state "
+            "to see whether it was carried out, and the network connection (and NEMO_API_URL) if this repeats.",
+            reason=reason,
         )
 
 

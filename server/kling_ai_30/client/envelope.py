@@ -9,6 +9,7 @@ carries which code, and 402 means "plan blocks export", never "no credits".
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,8 @@ from ..errors import (
 )
 from ..redaction import clean_message
 
+_CLIENT_ID_WORDS = re.compile(r"client[\s_-]*id", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class ErrorContext:
@@ -39,6 +42,8 @@ class ErrorContext:
     user_id: str | None = None
     anonymous: bool = True
     token_from_env: bool = False
+    token_call: bool = False
+    """The answer is to the anonymous-token call, where a bare 400 means the client id was refused."""
 
     @property
     def register_url(self) -> str | None:
@@ -111,7 +116,7 @@ def error_for(code: int | None, status: int | None, message: str | None, context
         )
     if key == 4002 or key == 413:
         return FileTooLargeError("The file is too large for the backend (limit 200 MB): compress it or trim it.")
-    if key == 400 and _looks_like_missing_client_id(message):
+    if key == 400 and (context.token_call or _names_the_client_id(message)):
         return MissingClientIdError(
             "The backend needs a client id for a free token; a new one is generated automatically, so try again.",
             status_code=status,
@@ -178,5 +183,6 @@ def _looks_like_missing_session(message: str | None) -> bool:
     return message is not None and "session" in message.lower()
 
 
-def _looks_like_missing_client_id(message: str | None) -> bool:
-    return message is None or "client" in message.lower()
+def _names_the_client_id(message: str | None) -> bool:
+    # Elsewhere a 400 is the backend refusing the request; only its own words make it a client-id problem.
+    return message is not None and _CLIENT_ID_WORDS.search(message) is not None
