@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mcp.types import TextContent
 
 if TYPE_CHECKING:
-    from anthropic import AsyncAnthropic
+    from anthropic import APIError, AsyncAnthropic
     from mcp import Client
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -65,9 +65,23 @@ class ClaudeChat:
         return self._tools
 
     async def turn(self, user_text: str, callbacks: ChatCallbacks | None = None) -> str:
-        """One user message; Claude answers, calling tools as often as it needs. Returns its final text."""
-        cb = callbacks or ChatCallbacks()
+        """One user message; Claude answers, calling tools as often as it needs. Returns its final text.
+
+        Raises ``anthropic.APIError`` when the API fails (``api_problem`` words it); the conversation
+        stays usable: a message Claude never answered is taken back, tool results already had stay.
+        """
+        from anthropic import APIError
+
+        start = len(self.messages)
         self.messages.append({"role": "user", "content": user_text})
+        try:
+            return await self._turn(callbacks or ChatCallbacks())
+        except APIError:
+            if len(self.messages) == start + 1:
+                self.messages.pop()
+            raise
+
+    async def _turn(self, cb: ChatCallbacks) -> str:
         tools = await self.tool_definitions()
         final_text: list[str] = []
         for _round in range(MAX_TOOL_ROUNDS):
@@ -110,3 +124,41 @@ class ClaudeChat:
             # Claude needs the ids and statuses (job_id, status) as well as the readable message.
             text += "\n\n" + json.dumps(result.structured_content, ensure_ascii=False)
         return text or "(no output)", bool(result.is_error)
+
+
+def api_problem(exc: APIError, model: str) -> str:
+    """One line for a failed Anthropic API call: what happened and what to do next."""
+    from anthropic import APIConnectionError, APIStatusError, APITimeoutError
+
+    if isinstance(exc, APIConnectionError):
+        what = "timed out" if isinstance(exc, APITimeoutError) else "the connection failed"
+        return f"Could not reach the Anthropic API ({what}): check the network, then send your message again."
+    status = exc.status_code if isinstance(exc, APIStatusError) else None
+    if status == 401:
+        return (
+            "The Anthropic API refused the API key (401): check ANTHROPIC_API_KEY "
+            "(keys: https://console.anthropic.com/settings/keys), then start kling-ai-30 chat again."
+        )
+    if status == 403:
+        return "The Anthropic API key may not do this (403): check the key's workspace and permissions."
+    if status == 404:
+        return f"The Anthropic API does not know the model {model!r} (404): pass --model or set {MODEL_ENV}."
+    if status == 429:
+        return "The Anthropic API is rate limiting this key (429): wait a minute, then send your message again."
+    if status == 529:
+        return "The Anthropic API is overloaded right now (529): wait a minute, then send your message again."
+    if status is not None and status >= 500:
+        return f"The Anthropic API had a server error ({status}): wait a moment, then send your message again."
+    shown = f" ({status})" if status is not None else ""
+    return (
+        f"The Anthropic API refused the request{shown}: {_api_message(exc)} "
+        "Send your message again, or start a new chat if it keeps happening."
+    )
+
+
+def _api_message(exc: APIError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    message = error.get("message") if isinstance(error, dict) else None
+    text = message if isinstance(message, str) and message else str(exc)
+    return text.splitlines()[0][:200] if text else "no details."

@@ -65,6 +65,29 @@ RENDER_SUBMIT_RETRIES = 1  # skill text / api notes §7: "On failure: new id, re
 
 # --- MCP tool waits (mcp notes §6: Claude Desktop cuts calls at ~60 s) ---
 DEFAULT_WAIT_S = 45.0
-MAX_WAIT_S = 110.0  # under Claude Code's 120 s auto-background line
+# mcp notes §6: Claude Code shows progress and backgrounds calls only after 120 s, so when it is the
+# client we may wait longer than the ~60 s Claude Desktop allows, still under that line.
+CLAUDE_CODE_WAIT_S = 100.0
+# The largest ``wait_seconds`` a tool accepts (our choice: a client that allows long calls may wait
+# 10 min; the job goes on after the call either way, so a longer wait would only tie the client up).
+WAIT_ARGUMENT_MAX_S = 600.0
 PROGRESS_HEARTBEAT_S = 10.0  # mcp notes §4.3: a heartbeat at least every 10 s
 MAX_MESSAGE_CHARS = 4000  # a chat instruction, not a document; keeps results and logs bounded
+
+# --- command line (our choice) ---
+# `--wait` may be stretched this long for the backend to accept a message (a slow connect): exiting
+# before the backend has it would cut the request off unsent.
+ACCEPT_WAIT_S = 60.0
+
+# --- jobs and saved state (our choice: bounded disk use, no lost progress) ---
+SAVE_PROGRESS_EVERY_S = 1.0  # progress-only updates are persisted at most this often
+UPDATES_KEPT = 64  # updates a waiter can catch up on; a longer burst only loses its oldest lines
+KEEP_FINISHED_JOBS = 200  # finished jobs kept on disk: enough for any conversation
+# Projects of MCP sessions over streamable HTTP (one per client session) are forgotten after a month idle.
+IDLE_HTTP_PROJECT_S = 30 * 24 * 3600
+# Loopback backends (`--local`, `demo`, `sim`, tests) get a new port, hence a new state folder, on
+# most runs: their folders are removed after a day unused, so they do not pile up.
+IDLE_LOOPBACK_STATE_S = 24 * 3600
+# A project lock file that cannot be read yet is taken as held for this long (its owner may be
+# between creating it and writing its pid), then as left behind by a crash.
+UNREADABLE_LOCK_GRACE_S = 10.0

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import anyio
 import pytest
 
+from kling_ai_30.actions.backend_state import backend_slug, backend_state_dir
 from kling_ai_30.actions.workspace import Workspace
 from kling_ai_30.config import load_settings
-from kling_ai_30.local import LocalBackend
+from kling_ai_30.errors import InputError, JobError
+from kling_ai_30.jobs.job import JobStatus
+from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
+
+from ..conftest import FAST
+from ..media import make_image
 
 pytestmark = pytest.mark.anyio
 
@@ -48,11 +60,8 @@ async def test_projects_keep_their_own_backend_sessions(workspace: Workspace, ba
 
 
 async def test_idle_http_session_projects_are_pruned_named_ones_kept(base_url: str, private_home: object) -> None:
-    import os
-    import time
-
     settings = load_settings({}, api_url=base_url, web_url=base_url)
-    folder = settings.state_dir / "projects"
+    folder = backend_state_dir(settings.state_dir, base_url) / "projects"
     folder.mkdir(parents=True)
     for name in ("http-oldsession", "http-newsession", "default"):
         (folder / f"{name}.json").write_text("{}", encoding="utf-8")
@@ -62,3 +71,138 @@ async def test_idle_http_session_projects_are_pruned_named_ones_kept(base_url: s
     workspace = Workspace(settings)
     await workspace.aclose()
     assert sorted(p.stem for p in folder.glob("*.json")) == ["default", "http-newsession"]
+
+
+# ------------------------------------------------------------------ one folder per backend
+
+
+@pytest.fixture
+def other_backend() -> Iterator[str]:
+    """A second backend (another URL), as when the user switches NEMO_API_URL or runs `--local`."""
+    with LocalBackend(SimConfig.model_validate(FAST)) as sim, run_in_thread(sim) as url:
+        yield url
+
+
+async def test_a_project_on_another_backend_leaves_this_backends_project_alone(
+    workspace: Workspace, other_backend: str
+) -> None:
+    mine = await workspace.project()
+    elsewhere = Workspace(workspace.settings.model_copy(update={"api_url": other_backend, "web_url": other_backend}))
+    try:
+        await elsewhere.project()  # the default project, on the other backend
+    finally:
+        await elsewhere.aclose()
+    again = Workspace(workspace.settings)
+    try:
+        assert (await again.project()).session.session_id == mine.session.session_id
+    finally:
+        await again.aclose()
+
+
+async def test_state_of_loopback_backends_unused_for_a_day_is_removed(base_url: str) -> None:
+    settings = load_settings({}, api_url=base_url, web_url=base_url)
+    root = settings.state_dir / "backends"
+    old = time.time() - 2 * 24 * 3600
+    for name in ("127.0.0.1_40001", "localhost_40002", "mega-api-prod.nemovideo.ai", "127.0.0.1_40003"):
+        (root / name / "projects").mkdir(parents=True)
+    for name in ("127.0.0.1_40001", "localhost_40002", "mega-api-prod.nemovideo.ai"):
+        for folder in (root / name, root / name / "projects"):
+            os.utime(folder, (old, old))
+    await Workspace(settings).aclose()
+    left = sorted(p.name for p in root.iterdir())
+    # Old loopback ones go; the real backend's and a recent loopback one stay.
+    assert left == sorted(["127.0.0.1_40003", "mega-api-prod.nemovideo.ai", backend_slug(base_url)])
+
+
+async def test_a_project_saved_by_an_earlier_version_is_kept_for_its_backend(
+    base_url: str, backend: LocalBackend
+) -> None:
+    settings = load_settings({}, api_url=base_url, web_url=base_url)
+    first = Workspace(settings)
+    try:
+        session = (await first.project()).session
+    finally:
+        await first.aclose()
+    # The earlier layout: <state>/projects/default.json, whatever the backend.
+    saved = backend_state_dir(settings.state_dir, base_url) / "projects" / "default.json"
+    (settings.state_dir / "projects").mkdir()
+    saved.rename(settings.state_dir / "projects" / "default.json")
+    again = Workspace(settings)
+    try:
+        assert (await again.project()).session.session_id == session.session_id
+    finally:
+        await again.aclose()
+    assert not (settings.state_dir / "projects").exists()
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+async def test_a_job_that_cannot_be_saved_is_not_started_and_sends_nothing(
+    workspace: Workspace, backend: LocalBackend
+) -> None:
+    await workspace.project()
+    (workspace.state_dir / "jobs").write_text("a file where the jobs folder goes", encoding="utf-8")
+    with pytest.raises(JobError, match="nothing was sent"):
+        await workspace.start_generate("generate a 5-second video of a dune")
+    assert workspace.jobs.running("default") is None  # no job left behind as "running"
+    assert workspace.locks.holder("default") is None
+    (workspace.state_dir / "jobs").unlink()
+    job, reused = await workspace.start_generate("generate a 5-second video of a dune")
+    assert not reused and (await workspace.jobs.wait(job.id, 60)).status is JobStatus.DONE
+    assert sum(1 for r in backend.store.requests() if r.path == "/run_sse") == 1
+
+
+async def test_a_message_too_long_is_refused_before_its_attachment_is_uploaded(
+    workspace: Workspace, backend: LocalBackend, tmp_path: Path
+) -> None:
+    photo = make_image(tmp_path / "photo.jpg")
+    with pytest.raises(InputError, match="keep it under 4000"):
+        await workspace.handle("x" * 4001, attachments=[str(photo)])
+    assert backend.store.requests() == []
+
+
+# ------------------------------------------------------------- across processes
+
+
+def write_lock(workspace: Workspace, pid: int, job_id: str) -> Path:
+    path = workspace.state_dir / "locks" / "default.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pid": pid, "job_id": job_id}), encoding="utf-8")
+    return path
+
+
+async def test_a_project_another_process_is_generating_in_is_left_alone_and_the_user_told(
+    workspace: Workspace, backend: LocalBackend
+) -> None:
+    other = Workspace(workspace.settings)  # a second server over the same state (Desktop and Code)
+    try:
+        async with anyio.create_task_group() as group:
+            other.jobs.attach(group)
+            lock = write_lock(other, 1, "gen_0123456789ab")  # process 1 is alive, and not us
+            with pytest.raises(JobError) as refused:
+                await other.handle("generate a 5-second video of a lagoon")
+            group.cancel_scope.cancel()
+    finally:
+        await other.aclose()
+    told = str(refused.value)
+    assert "not sent" in told and "process 1" in told and "gen_0123456789ab" in told and "Try again" in told
+    assert json.loads(lock.read_text(encoding="utf-8"))["pid"] == 1  # theirs, untouched
+    assert not [r for r in backend.store.requests() if r.path == "/run_sse"]
+
+
+async def test_a_lock_left_by_a_process_that_is_gone_is_taken_over_and_released_after_the_job(
+    workspace: Workspace, backend: LocalBackend
+) -> None:
+    lock = write_lock(workspace, dead_pid(), "gen_0123456789ab")
+    job, _ = await workspace.start_generate("generate a 5-second video of a lagoon")
+    holder = workspace.locks.holder("default")
+    assert holder is not None and holder.pid == os.getpid() and holder.job_id == job.id
+    assert (await workspace.jobs.wait(job.id, 60)).status is JobStatus.DONE
+    assert not lock.exists()
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

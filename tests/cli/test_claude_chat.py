@@ -174,3 +174,50 @@ async def test_without_an_api_key_it_says_how_to_get_one_and_points_to_mcp(
     err = capsys.readouterr().err
     assert err.strip() == NO_KEY.strip()
     assert "ANTHROPIC_API_KEY" in err and "kling-ai-30 serve" in err
+
+
+class FailingClaude:
+    """The Messages API failing: overloaded, then refusing the key, then answering."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.answers = [
+            httpx2.Response(529, headers={"x-should-retry": "false"}, json=api_error("overloaded_error", "Overloaded")),
+            httpx2.Response(401, json=api_error("authentication_error", "invalid x-api-key")),
+            ScriptedClaude._reply([{"type": "text", "text": "Hello again."}], "end_turn"),
+        ]
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(json.loads(request.content))
+        return self.answers.pop(0)
+
+
+def api_error(kind: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+async def test_api_errors_are_told_in_one_line_and_the_chat_goes_on(
+    backend: LocalBackend,
+    base_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("NEMO_API_URL", base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+    claude = FailingClaude()
+    lines = iter(["hello", "hello?", "are you there?", None])
+
+    async def read_line(prompt: str) -> str | None:
+        return next(lines)
+
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(claude)) as http:
+        code = await run_chat(chat_args(), anthropic_http=http, read_line=read_line)
+
+    assert code == 0
+    out = capsys.readouterr()
+    assert "overloaded right now (529): wait a minute" in out.err
+    assert "refused the API key (401): check ANTHROPIC_API_KEY" in out.err
+    assert "Traceback" not in out.err and "ExceptionGroup" not in out.err
+    assert "Hello again." in out.out
+    # The unanswered messages were taken back: the third request carries only the third message.
+    assert [m["content"] for m in claude.requests[2]["messages"]] == ["are you there?"]

@@ -76,3 +76,16 @@ def image(tmp_path: Path, name: str = "mountain.jpg") -> str:
     from ..media import make_image
 
     return str(make_image(tmp_path / name))
+
+
+async def in_flight(client: Client, backend: LocalBackend, job_id: str) -> None:
+    """Wait until the backend has the job's message (its ``/run_sse`` is recorded) and the job knows
+    it (the stream started, so the message is in flight); fails after 10 real seconds."""
+    with anyio.fail_after(10):
+        while not any(r.path == "/run_sse" for r in backend.store.requests()):
+            await anyio.sleep(0.01)
+        while True:
+            seen = await client.call_tool("job", {"job_id": job_id, "wait_seconds": 0})
+            if seen.structured_content is not None and seen.structured_content["phase"] not in ("starting", "sending"):
+                return
+            await anyio.sleep(0.01)

@@ -6,14 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from mcp import Client, MCPError
 
 from kling_ai_30.local import LocalBackend
 
 from ..media import probe
-from .conftest import Sleeps, everything, image, text_of
+from .conftest import Sleeps, everything, image, in_flight, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -313,7 +312,7 @@ async def test_a_generation_cut_by_a_restart_is_recovered_from_state_not_resent(
         )
         assert started.structured_content is not None
         job_id = started.structured_content["job_id"]
-        await anyio.sleep(0.1)  # the message is in flight when the server goes away
+        await in_flight(client, backend, job_id)  # the server goes away with the message in flight
     async with connect() as client:
         resumed = await client.call_tool("job", {"job_id": job_id, "wait_seconds": 60})
     data = resumed.structured_content

@@ -20,6 +20,7 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
+from kling_ai_30.actions.backend_state import backend_state_dir
 from kling_ai_30.config import load_settings
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.mcp_server.server import build_server
@@ -153,15 +154,23 @@ def state_dir(home: Path) -> Path:
     return home / ".local/state/kling-ai-30"
 
 
+def backend_dir(home: Path, api_url: str) -> Path:
+    """Where the program keeps the projects, jobs and locks it has for the backend at ``api_url``."""
+    return backend_state_dir(state_dir(home), api_url)
+
+
 def read_disk(home: Path, *, after_crash: bool = False) -> Disk:
-    """Parse every job and project file; a file that does not parse fails the test, and so does a
-    temporary file of an interrupted write or a file set aside as damaged, unless ``after_crash``
-    (a process killed mid-write may leave its temporary file; the real file is whole either way)."""
+    """Parse every job and project file (of every backend); a file that does not parse fails the
+    test, and so does a temporary file of an interrupted write or a file set aside as damaged, unless
+    ``after_crash`` (a process killed mid-write may leave its temporary file; the real file is whole
+    either way)."""
     root = state_dir(home)
     leftovers = [p for p in root.rglob("*") if p.name.endswith(".tmp") or ".corrupt-" in p.name]
     assert after_crash or not leftovers, f"interrupted writes or damaged files left behind: {leftovers}"
-    jobs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / "jobs").glob("*.json"))}
-    projects = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / "projects").glob("*.json"))}
+    jobs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(root.glob("backends/*/jobs/*.json"))}
+    projects = {
+        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(root.glob("backends/*/projects/*.json"))
+    }
     for job_id, job in jobs.items():
         assert job["id"] == job_id and job["status"] in ("running", "done", "failed")
         assert (job["status"] == "failed") == (job["error"] is not None)

@@ -28,6 +28,7 @@ from kling_ai_30.storage import load_json
 
 from .conftest import (
     RENDER,
+    backend_dir,
     messages_sent,
     polled_render_ids,
     read_disk,
@@ -80,7 +81,8 @@ async def start_generation(client: Client) -> str:
 
 
 def job_file(home: Path, job_id: str) -> dict[str, Any]:
-    value = load_json(state_dir(home) / "jobs" / f"{job_id}.json").value
+    [path] = state_dir(home).glob(f"backends/*/jobs/{job_id}.json")
+    value = load_json(path).value
     assert isinstance(value, dict)
     return value
 
@@ -162,9 +164,9 @@ async def test_a_server_killed_mid_render_resumes_the_same_render_after_a_restar
 # ------------------------------------------------------------------------ damaged files
 
 
-def damage(home: Path, what: str) -> tuple[Path, str]:
+def damage(home: Path, base_url: str, what: str) -> tuple[Path, str]:
     """Write a damaged file the program will read; returns its path and the tool call that reads it."""
-    root = state_dir(home)
+    root = backend_dir(home, base_url)
     if what == "half-written project":
         path, content, tool = root / "projects/default.json", '{"key": "default", "session": {"sess', "state"
     elif what == "garbage job":
@@ -193,9 +195,9 @@ def damage(home: Path, what: str) -> tuple[Path, str]:
     ],
 )
 async def test_a_damaged_state_file_is_set_aside_and_the_user_told(
-    mcp: Client, backend: LocalBackend, private_home: Path, what: str, notice: str
+    mcp: Client, backend: LocalBackend, base_url: str, private_home: Path, what: str, notice: str
 ) -> None:
-    path, tool = damage(private_home, what)
+    path, tool = damage(private_home, base_url, what)
     arguments = {"job_id": "gen_0123456789ab"} if tool == "job" else {}
     result = await mcp.call_tool(tool, arguments)
     message = text_of(result)
@@ -218,7 +220,7 @@ async def test_a_server_started_on_damaged_files_starts_and_answers(
     backend: LocalBackend, base_url: str, private_home: Path, tmp_path: Path
 ) -> None:
     for what in ("half-written project", "garbage job", "half-written token cache"):
-        damage(private_home, what)
+        damage(private_home, base_url, what)
     with open(tmp_path / "server.log", "w") as errlog:
         async with stdio_server(private_home, base_url, errlog) as client:
             state = await client.call_tool("state", {})

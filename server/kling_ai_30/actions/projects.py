@@ -2,7 +2,7 @@
 
 A project is the skill text's "session": it keeps the timeline, so a restarted server continues
 the same one instead of starting over. One file per project key (``default`` for a stdio server
-or the CLI), written atomically.
+or the CLI) in the backend's own folder (``backend_state``), written atomically.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 
 from ..client.session import Session
 from ..errors import InputError
+from ..policy import IDLE_HTTP_PROJECT_S
 from ..storage import atomic_write_json, load_json, sweep_temporary
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DEFAULT_PROJECT = "default"
 HTTP_PROJECT_PREFIX = "http-"
 """Projects of MCP sessions over streamable HTTP are named ``http-<session id>``."""
-IDLE_HTTP_PROJECT_S = 30 * 24 * 3600
 
 
 @dataclass

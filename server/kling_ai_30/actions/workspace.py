@@ -1,11 +1,17 @@
 """The skill's actions (§3.1-§3.5) over one backend client: what the MCP server and the CLI drive.
 
 - §3.0 setup on first use ("Setting things up..."): credentials, then the project's session —
-  the saved one when there is one, so a restarted server continues the same timeline;
+  the saved one when there is one, so a restarted server continues the same timeline — and the
+  project's jobs a previous server left running are picked up (the backend may still be working
+  on them: a new request must not overlap them);
 - §3.1 messages to the backend chat run as jobs (``generate``), and so do exports (§3.5),
   because both outlive a tool call; everything else answers at once;
 - a message is routed first: export, credits and status requests never reach the chat, and an
-  attachment or media URL is uploaded before the rest of the message is acted on.
+  attachment or media URL is uploaded before the rest of the message is acted on. Every step is
+  checked before the first one runs; the steps from the first chat message or export on run as
+  one job, in the order the user gave them;
+- one message at a time per project: a request while the project's last one is still being
+  worked on (here, or by another process: ``project_lock``) is not sent, and the user is told so.
 """
 
 from __future__ import annotations
@@ -28,13 +34,15 @@ from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
 from ..errors import InputError, JobError, KlingError
-from ..jobs.job import Job, JobKind, is_job_id
+from ..jobs.job import Job, JobKind, JobStatus, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.store import JobStore
 from ..policy import RECOVERY_FIRST_POLL_S
 from ..router import Action, RoutePlan, Step, route
 from ..skill import SkillIdentity, load_identity
+from .backend_state import adopt_legacy_projects, open_backend_state_dir, prune_loopback_backends
 from .export import ExportRun, RenderTimeoutError
+from .project_lock import ProjectLocks
 from .projects import DEFAULT_PROJECT, ProjectRecord, ProjectStore, check_project_key
 
 log = logging.getLogger(__name__)
@@ -69,7 +77,11 @@ class Outcome:
     steps: list[dict[str, Any]] = field(default_factory=list)
     job: Job | None = None
     reused_job: bool = False
-    """The message's work was already running (the same request in flight): nothing was re-sent."""
+    """A job of the project was already doing this kind of work: ``job`` is that one, and nothing of
+    this message was done or sent."""
+    same_request: bool = False
+    """With ``reused_job``: the running job is this very request (sent before, e.g. by a call that
+    timed out); otherwise it is an earlier, different one, and this request still has to be sent."""
 
     @property
     def message(self) -> str:
@@ -104,12 +116,19 @@ class Workspace:
             clock=clock,
             on_session_replaced=self._session_replaced,
         )
-        self.projects = ProjectStore(settings.state_dir / "projects")
-        self.jobs = JobManager(JobStore(settings.state_dir / "jobs"), resume=self._resume_work, clock=clock)
+        self.state_dir = open_backend_state_dir(settings.state_dir, settings.api_url)
+        """This backend's projects, jobs and locks (``backend_state``): another backend never touches them."""
+        prune_loopback_backends(settings.state_dir, keep=self.state_dir)
+        adopt_legacy_projects(settings.state_dir, settings.api_url, self.state_dir)
+        self.projects = ProjectStore(self.state_dir / "projects")
+        self.jobs = JobManager(JobStore(self.state_dir / "jobs"), resume=self._resume_work, clock=clock)
+        self.locks = ProjectLocks(self.state_dir / "locks", is_live=self.jobs.is_live)
         self.projects.prune()
         self.jobs.store.prune()
         self._open: dict[str, Project] = {}
         self._setup_lock = anyio.Lock()
+        self._start_locks: dict[str, anyio.Lock] = {}
+        """Per project: from "is a job already running?" to the new job's start, one caller at a time."""
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -138,8 +157,27 @@ class Workspace:
                 conversation=Conversation(self.client, session, sleep=self._sleep, clock=self._monotonic),
             )
             self._open[key] = project
+            self._resume_interrupted(key)
             await say("Connected and ready.")
             return project
+
+    def _resume_interrupted(self, key: str, kind: JobKind | None = None) -> Job | None:
+        """Pick up project ``key``'s jobs that a server which is gone left running; returns one of
+        ``kind`` that is running again (it counts as the project's running job from now on)."""
+        if not self.jobs.attached:
+            return None
+        found: Job | None = None
+        for job in self.jobs.store.all():
+            if job.project != key or not self.jobs.resumable(job):
+                continue
+            try:
+                resumed = self.jobs.resume(job.id)
+            except KlingError as exc:
+                log.warning("could not resume job %s: %s", job.id, exc)
+                continue
+            if found is None and not resumed.finished and (kind is None or resumed.kind is kind):
+                found = resumed
+        return found
 
     def _session_replaced(self, session: Session) -> None:
         for project in self._open.values():
@@ -215,34 +253,26 @@ class Workspace:
         output_dir: Path | None = None,
         on_status: StatusFn | None = None,
     ) -> Outcome:
-        """Route ``text`` and act on it: quick steps now, the chat and export as one job."""
+        """Route ``text`` and act on it: quick steps now, everything from the first chat message or
+        export on as one job that keeps the user's order."""
         plan = route(text, attachments)
         outcome = Outcome(plan=plan)
-        long_steps: list[Step] = []
-        for step in plan.steps:
-            if long_steps or step.action in (Action.SSE, Action.EXPORT):
-                long_steps.append(step)
-                continue
-            if step.action is Action.UPLOAD:
-                outcome.steps.append(await self._upload_step(key, step.source, on_status))
-            elif step.action is Action.CREDITS:
-                credits = await self.credits()
-                outcome.steps.append({"action": "credits", **credits_view(credits)})
-            elif step.action is Action.STATE:
-                outcome.steps.append({"action": "state", **(await self.state(key, on_status=on_status))})
-        if long_steps:
-            sse = [s for s in long_steps if s.action is Action.SSE]
-            export = any(s.action is Action.EXPORT for s in long_steps)
-            if sse:
-                message = sse[0].text or text
-                outcome.job, outcome.reused_job = await self.start_generate(
-                    message, key=key, export_after=export, output_dir=output_dir, on_status=on_status
-                )
-            else:
-                outcome.job, outcome.reused_job = await self.start_export(
-                    key=key, output_dir=output_dir, on_status=on_status
-                )
+        # Refused input sends nothing: a bad message must not follow an upload already sent.
+        steps = [_checked(step, text) for step in plan.steps]
+        split = next((i for i, step in enumerate(steps) if step.action in _LONG_ACTIONS), None)
+        if split is None:
+            for step in steps:
+                outcome.steps.append(await self._quick_step(key, step, on_status))
+            return outcome
+        await self._start(outcome, key, steps[:split], steps[split:], output_dir, on_status)
         return outcome
+
+    async def _quick_step(self, key: str, step: Step, on_status: StatusFn | None) -> dict[str, Any]:
+        if step.action is Action.UPLOAD:
+            return await self._upload_step(key, step.source, on_status)
+        if step.action is Action.CREDITS:
+            return {"action": "credits", **credits_view(await self.credits())}
+        return {"action": "state", **(await self.state(key, on_status=on_status))}
 
     async def _upload_step(self, key: str, source: str | None, on_status: StatusFn | None) -> dict[str, Any]:
         if source is None:
@@ -251,7 +281,7 @@ class Workspace:
                 "message": "Which file should I upload? Give the full path of an image, video or audio file, or an "
                 "http(s) link to one.",
             }
-        is_url = source.lower().startswith(("http://", "https://"))
+        is_url = _is_url(source)
         result = await self.upload(
             key, path=None if is_url else source, url=source if is_url else None, on_status=on_status
         )
@@ -266,67 +296,216 @@ class Workspace:
         output_dir: Path | None = None,
         on_status: StatusFn | None = None,
     ) -> tuple[Job, bool]:
-        """Start sending ``message`` as a job; returns (job, True) if one was already in flight here."""
-        text = check_message(message)
-        dest = self._dest(output_dir)
-        project = await self.project(key, on_status=on_status)
-        running = self.jobs.running(key, JobKind.GENERATE)
-        if running is not None:
-            return running, True
-        before = await self.client.state(project.session)
-
-        async def work(ctx: JobContext) -> dict[str, Any]:
-            reply = await project.conversation.send(
-                text, on_status=_status_to(ctx), before=before, export_follows=self.auto_export or export_after
-            )
-            result = reply_result(reply)
-            if export_after or (reply.wants_export and self.auto_export):
-                # Kept with the job before the export starts, so a restart mid-render still reports it.
-                ctx.job.result = result
-                ctx.save()
-                try:
-                    exported = await self._export_run(project, dest, ctx).run()
-                except RenderTimeoutError:
-                    raise  # the job stays resumable: asking for it again polls the same render
-                except KlingError as exc:
-                    # The paid part is done: report it, with the export's failure, instead of an error
-                    # that would invite sending the message (and paying) again.
-                    result["export_error"] = {"type": type(exc).__name__, "code": exc.code, "message": str(exc)}
-                    result["message"] = f"{result['message']}\n\n⚠️ Not exported: {exc}"
-                    return result
-                return self._with_export(project, result, exported.as_result())
-            return result
-
-        job = self.jobs.start(
-            JobKind.GENERATE,
-            key,
-            work,
-            request={"message": text, "output_dir": str(dest), "export_after": export_after},
-            before={"draft": before.state.draft, "canvas": before.state.canvas_config},
-            session_id=project.session.session_id,
-        )
-        return job, False
+        """Start sending ``message`` as a job. Returns (job, True) when the project already had a
+        message in the works: nothing was sent, and ``job.request["message"]`` says which one."""
+        steps = [Step.of(Action.SSE, text=check_message(message))]
+        if export_after:
+            steps.append(Step.of(Action.EXPORT))
+        outcome = Outcome(plan=RoutePlan(tuple(steps)))
+        await self._start(outcome, key, (), steps, output_dir, on_status)
+        assert outcome.job is not None
+        return outcome.job, outcome.reused_job
 
     async def start_export(
         self, *, key: str = DEFAULT_PROJECT, output_dir: Path | None = None, on_status: StatusFn | None = None
     ) -> tuple[Job, bool]:
         """Start an export job (or return the one already running for this project)."""
+        steps = [Step.of(Action.EXPORT)]
+        outcome = Outcome(plan=RoutePlan(tuple(steps)))
+        await self._start(outcome, key, (), steps, output_dir, on_status)
+        assert outcome.job is not None
+        return outcome.job, outcome.reused_job
+
+    async def _start(
+        self,
+        outcome: Outcome,
+        key: str,
+        quick: Sequence[Step],
+        long: Sequence[Step],
+        output_dir: Path | None,
+        on_status: StatusFn | None,
+    ) -> None:
+        """Run ``quick`` (the steps before the long work), then start ``long`` as one job — unless
+        the project already has a job doing that kind of work: then nothing at all is done."""
         dest = self._dest(output_dir)
-        project = await self.project(key, on_status=on_status)
-        running = self.jobs.running(key, JobKind.EXPORT)
-        if running is not None:
-            return running, True
+        kind = JobKind.GENERATE if any(step.action is Action.SSE for step in long) else JobKind.EXPORT
+        message = next((step.text for step in long if step.action is Action.SSE), None)
+        lock = self._start_locks.setdefault(key, anyio.Lock())
+        async with lock:  # two calls at once: the second must see the first one's job
+            project = await self.project(key, on_status=on_status)
+            running = self.jobs.running(key, kind) or self._resume_interrupted(key, kind)
+            if running is not None:
+                outcome.job, outcome.reused_job = running, True
+                outcome.same_request = kind is JobKind.EXPORT or running.request.get("message") == message
+                return
+            job_id = Job.new_id(kind)
+            locked = False
+            if kind is JobKind.GENERATE:
+                holder = self.locks.acquire(key, job_id)
+                if holder is not None:
+                    raise JobError(holder.busy_message())
+                locked = True
+            try:
+                for step in quick:
+                    outcome.steps.append(await self._quick_step(key, step, on_status))
+                before = await self.client.state(project.session) if long[0].action is Action.SSE else None
+                outcome.job = self._start_job(kind, project, long, dest, message, before, job_id, locked=locked)
+            except BaseException:
+                if locked:
+                    self.locks.release(key, job_id)
+                raise
 
+    def _start_job(
+        self,
+        kind: JobKind,
+        project: Project,
+        steps: Sequence[Step],
+        dest: Path,
+        message: str | None,
+        before: SessionState | None,
+        job_id: str,
+        *,
+        locked: bool,
+    ) -> Job:
         async def work(ctx: JobContext) -> dict[str, Any]:
-            exported = await self._export_run(project, dest, ctx).run()
-            result = exported.as_result()
-            self._remember_export(project, result)
-            return result
+            try:
+                return await self._run_steps(project, ctx, dest, before=before)
+            finally:
+                if locked:
+                    self.locks.release(project.key, ctx.job.id)
 
-        job = self.jobs.start(
-            JobKind.EXPORT, key, work, request={"output_dir": str(dest)}, session_id=project.session.session_id
+        request: dict[str, Any] = {"output_dir": str(dest)}
+        if message is not None:
+            request["message"] = message
+        return self.jobs.start(
+            kind,
+            project.key,
+            work,
+            request=request,
+            before=_before_record(before) if before is not None else None,
+            session_id=project.session.session_id,
+            steps=[_step_record(step) for step in steps],
+            job_id=job_id,
         )
-        return job, False
+
+    async def _run_steps(
+        self,
+        project: Project,
+        ctx: JobContext,
+        dest: Path,
+        *,
+        before: SessionState | None = None,
+        resumed: bool = False,
+        cut_at: float | None = None,
+    ) -> dict[str, Any]:
+        """Carry out the job's steps in order from ``job.step``, saving the result after each.
+
+        ``resumed``: the job was cut off at its current step (a restart, or a render that outlived
+        the wait), which is picked up, never repeated; and a resumed job sends no message it had not
+        sent before (those steps, and the ones after them, are reported as not done). Once a message
+        has been answered (and paid for), a later step's failure is reported with the answer, never
+        instead of it.
+        """
+        job = ctx.job
+        results = _Results(job)
+        pick_up = resumed
+        while job.step < len(job.steps):
+            step = job.steps[job.step]
+            action = step.get("action")
+            paid = any(done.get("action") == Action.SSE.value for done in job.steps[: job.step])
+            try:
+                if action == Action.SSE.value and pick_up:
+                    results.add_reply(await self._recover_reply(project, ctx, cut_at))
+                elif action == Action.SSE.value and not resumed:
+                    reply = await self._send_step(project, ctx, str(step.get("text") or ""), before)
+                    results.add_reply(reply_result(reply))
+                    if reply.wants_export and self._auto_export(job):
+                        job.steps.insert(job.step + 1, {"action": Action.EXPORT.value, "auto": True})
+                elif action == Action.EXPORT.value:
+                    results.add_export(await self._export_step(project, ctx, dest, step, pick_up=pick_up))
+                elif action == Action.CREDITS.value:
+                    ctx.update("reading", "Reading the credits…")
+                    results.add_credits(credits_view(await self.credits()))
+                elif action == Action.STATE.value:
+                    ctx.update("reading", "Reading the timeline…")
+                    results.add_state(await self.state(project.key))
+                elif action == Action.UPLOAD.value and not resumed:
+                    results.add_upload(await self._upload_step(project.key, _text(step.get("source")), None))
+                else:  # a message (or upload) a resumed job never sent, or a step from a damaged record
+                    results.not_done(job.steps[job.step :], _AFTER_RESTART if resumed else _DAMAGED)
+                    break
+            except RenderTimeoutError:
+                # The job stays resumable: asking for it again polls the same render.
+                results.not_done(job.steps[job.step + 1 :], _AFTER_ERROR)
+                results.save(ctx)
+                raise
+            except Exception as exc:
+                if ctx.stopping or not paid:
+                    results.not_done(job.steps[job.step + 1 :], _AFTER_ERROR)
+                    results.save(ctx)
+                    raise
+                # The paid part is done: report it, with this step's failure, instead of an error
+                # that would invite sending the message (and paying) again.
+                if not isinstance(exc, KlingError):
+                    log.exception("job %s: step %s failed after a paid reply", job.id, action)
+                results.step_failed(step, exc)
+                results.not_done(job.steps[job.step + 1 :], _AFTER_ERROR)
+                break
+            before, pick_up = None, False
+            job.step += 1
+            results.save(ctx)
+        return results.final()
+
+    async def _send_step(self, project: Project, ctx: JobContext, text: str, before: SessionState | None) -> Reply:
+        job = ctx.job
+        if before is None:
+            # A message after other steps: the state it starts from is read (and kept) now.
+            before = await self.client.state(project.session)
+            job.before, job.accepted = _before_record(before), False
+            ctx.save()
+        export_follows = self._auto_export(job) or _export_ahead(job.steps[job.step + 1 :])
+        return await project.conversation.send(
+            text, on_status=_status_to(ctx), before=before, export_follows=export_follows
+        )
+
+    def _auto_export(self, job: Job) -> bool:
+        """Export when the reply says the video is ready — unless the user said when to export, or a
+        later message will change the video again."""
+        said = any(step.get("action") == Action.EXPORT.value and not step.get("auto") for step in job.steps)
+        edits_ahead = any(step.get("action") == Action.SSE.value for step in job.steps[job.step + 1 :])
+        return self.auto_export and not said and not edits_ahead
+
+    async def _recover_reply(self, project: Project, ctx: JobContext, cut_at: float | None) -> dict[str, Any]:
+        """A message cut off by a restart: its outcome, read from the project (never sent again)."""
+        job = ctx.job
+        if job.before is None:
+            raise JobError("This job cannot be resumed after a restart.")
+        before = SessionState.model_validate(
+            {"state": {"draft": job.before.get("draft"), "canvas_config": job.before.get("canvas")}}
+        )
+        if not job.accepted:
+            return await self._unconfirmed(project, before)
+        # The 30 s before the first poll count from when the job was cut off, not from now.
+        waited = max(0.0, self._wall_clock() - (cut_at if cut_at is not None else job.updated_at))
+        reply = await project.conversation.watch(
+            before, on_status=_status_to(ctx), first_poll_s=RECOVERY_FIRST_POLL_S - waited
+        )
+        return reply_result(reply)
+
+    async def _export_step(
+        self, project: Project, ctx: JobContext, dest: Path, step: dict[str, Any], *, pick_up: bool
+    ) -> dict[str, Any]:
+        job = ctx.job
+        first = step.get("renders_before")
+        if not pick_up or not isinstance(first, int):
+            first = step["renders_before"] = len(job.render_ids)
+            ctx.save()
+        # Picked up: a render this step submitted is polled again, never submitted anew.
+        resume_id = job.render_id if pick_up and len(job.render_ids) > first else None
+        exported = await self._export_run(project, dest, ctx).run(resume_render_id=resume_id)
+        result = exported.as_result()
+        self._remember_export(project, result)
+        return result
 
     def _export_run(self, project: Project, dest: Path, ctx: JobContext) -> ExportRun:
         return ExportRun(
@@ -338,12 +517,6 @@ class Workspace:
             sleep=self._sleep,
             clock=self._monotonic,
         )
-
-    def _with_export(self, project: Project, result: dict[str, Any], export: dict[str, Any]) -> dict[str, Any]:
-        """A generate result with its export added."""
-        self._remember_export(project, export)
-        lead = str(result.get("message") or "")
-        return {**result, "export": export, "message": f"{lead}\n\n{export['message']}".strip()}
 
     def _remember_export(self, project: Project, result: dict[str, Any]) -> None:
         project.record.exports.append({k: result.get(k) for k in ("path", "url", "render_id", "task_link")})
@@ -360,50 +533,29 @@ class Workspace:
     # ------------------------------------------------------------- resume
 
     def _resume_work(self, job: Job) -> Work | None:
-        """How to continue a job a previous server left running."""
-        if job.kind is JobKind.GENERATE and job.render_id is not None:
-            # The message was answered and its export had started: finish that render. Watching the
-            # state would report the edit and orphan the render; sending again would charge twice.
-            dest = Path(job.request.get("output_dir") or self.settings.videos_dir)
-            answered = dict(job.result or {})
+        """How to continue a job cut off at its current step (a previous server is gone, or a render
+        outlived its wait): pick that step up where it was, then go on (see ``_run_steps``)."""
+        steps, step = _plan_of(job)
+        current = steps[step].get("action") if step < len(steps) else None
+        if current == Action.SSE.value and job.before is None:
+            return None
+        cut_at = job.updated_at
+        saved_dir = job.request.get("output_dir")
+        dest = Path(saved_dir) if isinstance(saved_dir, str) and saved_dir else self.settings.videos_dir
 
-            async def finish_generate_export(ctx: JobContext) -> dict[str, Any]:
-                project = await self.project(job.project)
-                run = self._export_run(project, dest, ctx)
-                exported = await run.run(resume_render_id=job.render_id)
-                return self._with_export(project, answered, exported.as_result())
+        async def resume(ctx: JobContext) -> dict[str, Any]:
+            ctx.job.steps, ctx.job.step = steps, step
+            project = await self.project(ctx.job.project)
+            # Another process may have started work here since: then this (a recovery or a render,
+            # which sends nothing) goes on without the lock rather than take theirs.
+            locked = ctx.job.kind is JobKind.GENERATE and self.locks.acquire(project.key, ctx.job.id) is None
+            try:
+                return await self._run_steps(project, ctx, dest, resumed=True, cut_at=cut_at)
+            finally:
+                if locked:
+                    self.locks.release(project.key, ctx.job.id)
 
-            return finish_generate_export
-        if job.kind is JobKind.EXPORT:
-            dest = Path(job.request.get("output_dir") or self.settings.videos_dir)
-
-            async def finish_export(ctx: JobContext) -> dict[str, Any]:
-                project = await self.project(job.project)
-                run = self._export_run(project, dest, ctx)
-                exported = await run.run(resume_render_id=job.render_id)
-                result = exported.as_result()
-                self._remember_export(project, result)
-                return result
-
-            return finish_export
-        if job.kind is JobKind.GENERATE and job.before is not None:
-            before = SessionState.model_validate(
-                {"state": {"draft": job.before.get("draft"), "canvas_config": job.before.get("canvas")}}
-            )
-
-            async def recover_generate(ctx: JobContext) -> dict[str, Any]:
-                project = await self.project(job.project)
-                if not job.accepted:
-                    return await self._unconfirmed(project, before)
-                # The 30 s before the first poll count from when the job was cut off, not from now.
-                waited = max(0.0, self._wall_clock() - job.updated_at)
-                reply = await project.conversation.watch(
-                    before, on_status=_status_to(ctx), first_poll_s=RECOVERY_FIRST_POLL_S - waited
-                )
-                return reply_result(reply)
-
-            return recover_generate
-        return None
+        return resume
 
     async def _unconfirmed(self, project: Project, before: SessionState) -> dict[str, Any]:
         """A job cut off before the backend confirmed its message: one look at the state, then the truth."""
@@ -429,10 +581,162 @@ class Workspace:
             raise JobError(f"No job {job_id!r} is known: check the id, or make the request again.")
         if not found.finished and not self.jobs.is_live(job_id):
             return self.jobs.resume(job_id)
-        if found.error and found.error.get("type") == "RenderTimeoutError" and found.render_id:
+        if self.can_retry(found):
             # The render may have finished since: keep polling the same render, never a new one.
             return self.jobs.resume(job_id, retry_failed=True)
         return found
+
+    @staticmethod
+    def can_retry(job: Job) -> bool:
+        """A job that stopped waiting on a render which may still finish: asking for it again polls it."""
+        error = job.error or {}
+        return (
+            job.status is JobStatus.FAILED
+            and error.get("type") == RenderTimeoutError.__name__
+            and job.render_id is not None
+        )
+
+
+_LONG_ACTIONS = (Action.SSE, Action.EXPORT)
+_AFTER_ERROR = "because of the error above"
+_AFTER_RESTART = "because the work was interrupted before it got there (a message is never sent late)"
+_DAMAGED = "because the saved job was damaged"
+
+
+def _checked(step: Step, text: str) -> Step:
+    """``step`` with its input checked (``InputError`` names the fix); a message comes back cleaned."""
+    if step.action is Action.SSE:
+        return Step.of(Action.SSE, text=check_message(step.text or text))
+    if step.action is Action.UPLOAD and step.source is not None:
+        if _is_url(step.source):
+            check_media_url(step.source)
+        else:
+            check_upload_file(step.source)
+    return step
+
+
+def _is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+def _step_record(step: Step) -> dict[str, Any]:
+    record: dict[str, Any] = {"action": step.action.value}
+    if step.text is not None:
+        record["text"] = step.text
+    if step.source is not None:
+        record["source"] = step.source
+    return record
+
+
+def _before_record(state: SessionState) -> dict[str, Any]:
+    return {"draft": state.state.draft, "canvas": state.state.canvas_config}
+
+
+def _export_ahead(steps: Sequence[dict[str, Any]]) -> bool:
+    return any(step.get("action") == Action.EXPORT.value for step in steps)
+
+
+def _plan_of(job: Job) -> tuple[list[dict[str, Any]], int]:
+    """A job's steps and current step; a record from before steps were kept reads as its one message
+    (and the export that followed it) or its one export."""
+    if job.steps:
+        return job.steps, job.step
+    export = {"action": Action.EXPORT.value, "renders_before": 0}
+    if job.kind is JobKind.EXPORT:
+        return [export], 0
+    message = {"action": Action.SSE.value, "text": _text(job.request.get("message")) or ""}
+    if job.render_ids:
+        return [message, export], 1
+    return ([message, export] if job.request.get("export_after") is True else [message]), 0
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _describe(step: dict[str, Any]) -> str:
+    action = step.get("action")
+    if action == Action.SSE.value:
+        text = _text(step.get("text")) or ""
+        return f'your request "{text[:80]}{"…" if len(text) > 80 else ""}" (not sent)'
+    if action == Action.UPLOAD.value:
+        return f"the upload of {_text(step.get('source')) or 'a file'} (not sent)"
+    return {
+        Action.EXPORT.value: "the export",
+        Action.CREDITS.value: "the credit balance",
+        Action.STATE.value: "the timeline summary",
+    }.get(str(action), "a step this version does not know")
+
+
+class _Results:
+    """A job's result, built up step by step in the user's order and saved after each step."""
+
+    def __init__(self, job: Job) -> None:
+        self._job = job
+        self.data: dict[str, Any] = dict(job.result or {})
+
+    def say(self, text: str) -> None:
+        if text:
+            lead = self.data.get("message")
+            self.data["message"] = f"{lead}\n\n{text}" if isinstance(lead, str) and lead else text
+
+    def add_reply(self, reply: dict[str, Any]) -> None:
+        changes = self.data.get("changes")
+        self.data.update({name: reply[name] for name in ("silent", "timeline", "raw_video")})
+        self.data["changes"] = [*(changes if isinstance(changes, list) else []), *reply["changes"]]
+        self.data["question"] = reply["question"] or self.data.get("question")
+        self.data["recovered"] = reply["recovered"] or self.data.get("recovered") is True
+        self.say(reply["message"])
+
+    def add_export(self, export: dict[str, Any]) -> None:
+        if self._job.kind is JobKind.EXPORT and "path" not in self.data:
+            self.data.update({name: value for name, value in export.items() if name != "message"})
+        else:
+            self.data["export"] = export
+        self.say(export["message"])
+
+    def add_credits(self, view: dict[str, Any]) -> None:
+        self.data["credits"] = view
+        self.say(view["message"])
+
+    def add_state(self, view: dict[str, Any]) -> None:
+        self.data["state"] = view
+        self.say(view["message"])
+
+    def add_upload(self, step: dict[str, Any]) -> None:
+        self.data.setdefault("uploads", []).extend(step.get("files", []))
+        self.say(step["message"])
+
+    def step_failed(self, step: dict[str, Any], exc: Exception) -> None:
+        if isinstance(exc, KlingError):
+            reason = str(exc)
+        else:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            reason = f"an unexpected error stopped it ({detail}); the details are in the server log. Ask again."
+        if step.get("action") == Action.EXPORT.value:
+            code = exc.code if isinstance(exc, KlingError) else None
+            self.data["export_error"] = {"type": type(exc).__name__, "code": code, "message": reason}
+            self.say(f"⚠️ Not exported: {reason}")
+        else:
+            self.say(f"⚠️ Not done — {_describe(step)}: {reason}")
+
+    def not_done(self, steps: Sequence[dict[str, Any]], why: str) -> None:
+        if steps:
+            listed = "; ".join(_describe(step) for step in steps)
+            again = "it" if len(steps) == 1 else "them"
+            self.data["not_done"] = f"⚠️ Not done {why}: {listed}. Ask for {again} again."
+
+    def save(self, ctx: JobContext) -> None:
+        ctx.job.result = dict(self.data) or None
+        ctx.save()
+
+    def final(self) -> dict[str, Any]:
+        note = self.data.get("not_done")
+        if isinstance(note, str) and note:
+            self.say(note)
+        if not self.data.get("message"):
+            self.data["message"] = "Done."
+        return self.data
 
 
 async def _quiet(message: str) -> None:

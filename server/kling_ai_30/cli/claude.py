@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
-from ..claude_chat import ChatCallbacks, ClaudeChat, default_model
-from ..config import load_settings
+from ..claude_chat import ChatCallbacks, ClaudeChat, api_problem, default_model
 from ..skill import read_skill_text, skill_body
 from .main import EXIT_OK, EXIT_USAGE
 
@@ -39,16 +38,15 @@ async def run_chat(
     if not os.environ.get("ANTHROPIC_API_KEY") and anthropic_http is None:
         print(NO_KEY, file=sys.stderr)
         return EXIT_USAGE
-    from anthropic import AsyncAnthropic
+    from anthropic import APIError, AsyncAnthropic
     from mcp import Client
 
     from ..mcp_server.server import build_server
-    from .commands import local_backend_url
+    from .local_run import command_settings
 
     reader = read_line or _read_line
-    with local_backend_url(args) as local_url:
-        overrides = {"api_url": local_url, "web_url": local_url} if local_url else {}
-        server = build_server(load_settings(None, **overrides), transport=backend_transport)
+    with command_settings(args) as settings:
+        server = build_server(settings, transport=backend_transport)
         anthropic = AsyncAnthropic(http_client=anthropic_http) if anthropic_http else AsyncAnthropic()
         async with Client(server) as tools:
             chat = ClaudeChat(
@@ -74,7 +72,11 @@ async def run_chat(
                 if not line.strip():
                     continue
                 print("claude> ", end="", flush=True)
-                await chat.turn(line, callbacks)
+                try:
+                    await chat.turn(line, callbacks)
+                except APIError as exc:  # connection refused, 401, 529…: say so, keep the chat going
+                    print(f"\n  ✗ {api_problem(exc, chat.model)}", file=sys.stderr, flush=True)
+                    continue
                 print()
 
 

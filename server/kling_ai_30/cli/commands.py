@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -14,10 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ..config import load_settings
-from ..errors import ConfigError, InputError, KlingError
+from .. import errors
+from ..actions.projects import DEFAULT_PROJECT
+from ..errors import ConfigError, InputError, JobError, KlingError
 from ..jobs.job import Job, JobKind, JobStatus
 from ..jobs.manager import JobUpdate
+from ..policy import ACCEPT_WAIT_S
+from .local_run import command_settings, local_module
 from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNNING, EXIT_USAGE
 from .progress import ProgressLine
 
@@ -25,9 +29,6 @@ if TYPE_CHECKING:
     # The workspace pulls in the whole client and chat stack: imported when a command needs it,
     # so `serve` (whose workspace is built on the first tool call) starts fast.
     from ..actions.workspace import Workspace
-
-ACCEPT_WAIT_S = 60.0
-"""How long ``--wait`` may be stretched for the backend to accept a message (a slow connect)."""
 
 
 @dataclass
@@ -39,6 +40,8 @@ class RunState:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "project", None) is None:
+        args.project = DEFAULT_PROJECT
     state = RunState(local=bool(getattr(args, "local", False)))
     if args.command == "sim":
         # uvicorn installs its Ctrl-C/SIGTERM handlers only on the main thread, outside any event loop.
@@ -110,13 +113,10 @@ async def open_workspace(
     args: argparse.Namespace, *, sim: dict[str, Any] | None = None, **overrides: Any
 ) -> AsyncIterator[Workspace]:
     """A workspace for the command: the real backend, or with ``--local`` one started in-process
-    (configured by ``sim``)."""
-    with local_backend_url(args, **(sim or {})) as local_url:
-        if local_url is not None:
-            overrides = {"api_url": local_url, "web_url": local_url, **overrides}
+    (configured by ``sim``; see ``local_run``)."""
+    with command_settings(args, sim=sim, **overrides) as settings:
         from ..actions.workspace import Workspace
 
-        settings = load_settings(None, **overrides)
         workspace = Workspace(settings, auto_export=not getattr(args, "no_export", False))
         try:
             async with anyio.create_task_group() as group:
@@ -131,30 +131,6 @@ async def open_workspace(
             # client and be saved as failed; it stays "running" for `kling-ai-30 job` to pick up.
             with anyio.CancelScope(shield=True):
                 await workspace.aclose()
-
-
-@contextlib.contextmanager
-def local_backend_url(args: argparse.Namespace, **config: Any) -> Iterator[str | None]:
-    if not getattr(args, "local", False):
-        yield None
-        return
-    local = _local_module()
-    backend = local.LocalBackend(local.SimConfig(**config))
-    try:
-        with local.run_in_thread(backend) as url:
-            yield url
-    finally:
-        backend.close()
-
-
-def _local_module() -> Any:
-    try:
-        from .. import local
-    except ImportError as exc:  # av / pillow / numpy missing
-        raise ConfigError(
-            f"The local backend needs the 'local' extra ({exc.name} is missing): pip install 'kling-ai-30[local]'."
-        ) from None
-    return local
 
 
 # --------------------------------------------------------------- commands
@@ -179,9 +155,8 @@ def _route(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     from ..mcp_server.server import build_server
 
-    with local_backend_url(args) as local_url:
-        overrides = {"api_url": local_url, "web_url": local_url} if local_url else {}
-        server = build_server(load_settings(None, **overrides))
+    with command_settings(args) as settings:
+        server = build_server(settings)
         if args.http:
             await server.run_streamable_http_async(host=args.host, port=args.port)
         else:
@@ -191,13 +166,36 @@ async def _serve(args: argparse.Namespace) -> int:
 
 def _sim(args: argparse.Namespace) -> int:
     try:
-        local = _local_module()
+        local = local_module()
     except ConfigError as exc:
         emit_error(args, exc)
         return EXIT_USAGE
-    with local.LocalBackend(local.SimConfig()) as backend:
-        local.serve(backend, host=args.host, port=args.port, on_ready=partial(_sim_ready, args))
+    listening = False
+
+    def ready(url: str) -> None:
+        nonlocal listening
+        listening = True
+        _sim_ready(args, url)
+
+    try:
+        with local.LocalBackend(local.SimConfig()) as backend:
+            local.serve(backend, host=args.host, port=args.port, on_ready=ready)
+    except OSError as exc:
+        if listening:
+            raise
+        emit_error(args, ConfigError(_cannot_listen(args.host, args.port, exc)))
+        return EXIT_USAGE
     return EXIT_OK
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"Port {port} is in use: pass --port with a free one (--port 0 picks one)."
+    if exc.errno == errno.EACCES:
+        return f"Port {port} needs special permissions here: pass --port with one above 1023 (--port 0 picks one)."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine: pass --host 127.0.0.1."
+    return f"Cannot listen on {host}:{port} ({exc.strerror or exc}): pass another --host or --port."
 
 
 def _sim_ready(args: argparse.Namespace, url: str) -> None:
@@ -267,8 +265,19 @@ async def _generate(args: argparse.Namespace, workspace: Workspace, state: RunSt
         # Uploads and direct answers that came before the long work: show them as they happen.
         progress.done()
         print(outcome.message, flush=True)
+    if outcome.reused_job and not outcome.same_request:
+        progress.done()
+        job_id = outcome.job.id
+        emit_error(
+            args,
+            JobError(
+                f"Your new request was not sent: the previous one (job {job_id}) is still running. Send it again "
+                f"when that finishes; follow it with: kling-ai-30 job {job_id}"
+            ),
+        )
+        return EXIT_FAILED
     if outcome.reused_job:
-        progress.done(f"Your previous request is still running (job {outcome.job.id}); not sending it again.")
+        progress.done(f"This request is already running (job {outcome.job.id}); not sending it again.")
     return await _follow(args, workspace, state, outcome.job, progress, steps=outcome.steps)
 
 
@@ -315,9 +324,19 @@ async def _follow(
     if steps and args.json:
         data["steps"] = steps
     emit(args, data)
-    if finished.status is JobStatus.RUNNING:
+    return exit_code(finished)
+
+
+def exit_code(job: Job) -> int:
+    """0 done, 3 still running, 2 failed on the input or the settings (as a usage error), else 1."""
+    if job.status is JobStatus.RUNNING:
         return EXIT_RUNNING
-    return EXIT_OK if finished.status is JobStatus.DONE else EXIT_FAILED
+    if job.status is JobStatus.DONE:
+        return EXIT_OK
+    name = (job.error or {}).get("type")
+    error = getattr(errors, name, None) if isinstance(name, str) else None
+    refused = isinstance(error, type) and issubclass(error, InputError | ConfigError)
+    return EXIT_USAGE if refused else EXIT_FAILED
 
 
 # ---------------------------------------------------------------- output
@@ -328,8 +347,9 @@ def job_view(job: Job) -> dict[str, Any]:
     if job.status is JobStatus.DONE and job.result:
         data.update(job.result)
     elif job.status is JobStatus.FAILED:
+        data.update(job.result or {})  # what the job did before it failed (a paid reply is never hidden)
         data["error"] = job.error
-        data["message"] = (job.error or {}).get("message", job.message)
+        data["message"] = job.failure_text()
     else:
         data["message"] = (
             f"{job.message or 'Still working.'}\nIt keeps running; check on it with: kling-ai-30 job {job.id}"

@@ -1,7 +1,9 @@
 """``kling-ai-30``: parse the command line and hand over to the command. No logic lives here.
 
-Exit codes: 0 done; 1 the backend or the job failed; 2 bad input or configuration (as for a
-usage error); 3 a job is still running when ``--wait`` ran out; 130 interrupted (Ctrl-C).
+Exit codes: 0 done; 1 the backend or the job failed, or the request was not sent because an
+earlier one is still running; 2 bad input or configuration (as for a usage error), also when a job
+fails on it (exporting an empty project); 3 a job is still running when ``--wait`` ran out; 130
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use a local backend started in this process (offline; no account needed)",
     )
-    common.add_argument("--project", default="default", help="which saved project to use (default: %(default)s)")
+    # None stands for the default project; the name itself has one home (actions.projects), not
+    # imported here so that `--help` stays fast.
+    common.add_argument("--project", default=None, help="which saved project to use (default: the default one)")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
 

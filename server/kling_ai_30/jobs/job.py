@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import time
@@ -15,6 +16,19 @@ _JOB_ID = re.compile(r"[a-z]{3}_[0-9a-f]{6,32}")
 def is_job_id(value: str) -> bool:
     """``gen_…`` / ``exp_…`` as ``Job.new_id`` makes them."""
     return bool(_JOB_ID.fullmatch(value))
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one we may not signal counts: it is alive, just not ours)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):  # not a pid at all (a damaged record)
+        return False
+    return True
 
 
 class JobKind(StrEnum):
@@ -57,6 +71,13 @@ class Job:
     accepted: bool = False
     """Generate: the backend accepted the message (its stream started). From then on the message is
     in the backend's hands; before it, an interrupted job most likely never sent it."""
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    """The plan the job carries out in order (``{"action": "sse", "text": ...}``, ``{"action":
+    "export"}``, ``credits``, ``state``, ``upload``). Empty in records older than steps: read as the
+    one message (and export) of ``request``."""
+    step: int = 0
+    """The index in ``steps`` of the step being carried out (``before``, ``accepted`` and the last of
+    ``render_ids`` belong to it)."""
 
     @staticmethod
     def new_id(kind: JobKind) -> str:
@@ -69,6 +90,18 @@ class Job:
     @property
     def finished(self) -> bool:
         return self.status is not JobStatus.RUNNING
+
+    def failure_text(self) -> str:
+        """A failed job, told whole: what it did before the failure (a paid reply is never hidden
+        behind an error), the error, and the steps it did not get to."""
+        error = (self.error or {}).get("message")
+        said = error if isinstance(error, str) and error else self.message or "The job failed."
+        result = self.result or {}
+        done, not_done = result.get("message"), result.get("not_done")
+        parts = [done, f"⚠️ {said}"] if isinstance(done, str) and done.strip() else [said]
+        if isinstance(not_done, str) and not_done:
+            parts.append(not_done)
+        return "\n\n".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -111,4 +144,9 @@ def _well_typed(job: Job) -> bool:
         and all(isinstance(r, str) for r in job.render_ids)
         and optional(job.owner_pid, int)
         and optional(job.session_id, str)
+        and isinstance(job.steps, list)
+        and all(isinstance(step, dict) and isinstance(step.get("action"), str) for step in job.steps)
+        and optional(job.step, int)
+        and job.step is not None
+        and 0 <= job.step <= len(job.steps)
     )

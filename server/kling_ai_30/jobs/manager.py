@@ -22,14 +22,11 @@ import anyio
 import anyio.abc
 
 from ..errors import JobError, KlingError
-from ..policy import PROGRESS_HEARTBEAT_S
-from .job import Job, JobKind, JobStatus
+from ..policy import PROGRESS_HEARTBEAT_S, SAVE_PROGRESS_EVERY_S, UPDATES_KEPT
+from .job import Job, JobKind, JobStatus, pid_alive
 from .store import JobStore
 
 log = logging.getLogger(__name__)
-
-SAVE_PROGRESS_EVERY_S = 1.0
-"""Progress-only updates are persisted at most this often; phase and status changes always."""
 
 
 class JobContext:
@@ -59,6 +56,11 @@ class JobContext:
     def save(self) -> None:
         self._manager._changed(self.job, persist=True)
 
+    @property
+    def stopping(self) -> bool:
+        """The server is shutting down: a failure now is the shutdown's doing, not the work's."""
+        return self._manager._stopping()
+
 
 @dataclass(frozen=True)
 class JobUpdate:
@@ -77,9 +79,6 @@ class JobUpdate:
 Work = Callable[[JobContext], Awaitable[dict[str, Any]]]
 Resume = Callable[[Job], Work | None]
 UpdateFn = Callable[[JobUpdate], Awaitable[None]]
-
-UPDATES_KEPT = 64
-"""Updates a waiter can catch up on; a burst longer than this only loses its oldest lines."""
 
 
 @dataclass
@@ -108,6 +107,11 @@ class JobManager:
         """Jobs run in ``group`` (the server's lifespan task group), outliving any one tool call."""
         self._group = group
 
+    @property
+    def attached(self) -> bool:
+        """Whether jobs can run (``attach`` was called)."""
+        return self._group is not None
+
     def start(
         self,
         kind: JobKind,
@@ -117,15 +121,19 @@ class JobManager:
         request: dict[str, Any] | None = None,
         before: dict[str, Any] | None = None,
         session_id: str | None = None,
+        steps: list[dict[str, Any]] | None = None,
+        job_id: str | None = None,
     ) -> Job:
+        """Run ``work`` as a new job; raises ``JobError`` (and runs nothing) when the job cannot be saved."""
         job = Job(
-            id=Job.new_id(kind),
+            id=job_id or Job.new_id(kind),
             kind=kind,
             project=project,
             request=dict(request or {}),
             before=before,
             owner_pid=os.getpid(),
             session_id=session_id,
+            steps=list(steps or []),
             created_at=self._clock(),
             updated_at=self._clock(),
         )
@@ -172,7 +180,7 @@ class JobManager:
         """A job left running by a server that is gone (crashed, killed, restarted)."""
         if job.finished or self.is_live(job.id):
             return False
-        return job.owner_pid is None or job.owner_pid == os.getpid() or not _pid_alive(job.owner_pid)
+        return job.owner_pid is None or job.owner_pid == os.getpid() or not pid_alive(job.owner_pid)
 
     def resume(self, job_id: str, *, retry_failed: bool = False) -> Job:
         """Pick up a job a previous server left running (or, with ``retry_failed``, one that stopped
@@ -230,10 +238,18 @@ class JobManager:
     def _launch(self, job: Job, work: Work) -> None:
         if self._group is None:
             raise RuntimeError("JobManager.attach() must be called with the owning task group first")
+        try:
+            # Saved before it counts as live: a job that cannot be saved never runs, so it can
+            # neither be lost on a restart nor linger as "running" here.
+            self.store.save(job)
+        except OSError as exc:
+            raise JobError(
+                f"Could not save the job in {self.store.directory} ({exc.strerror or type(exc).__name__}), so it "
+                "was not started and nothing was sent: free some disk space or fix that folder, then try again."
+            ) from None
         live = _Live(job)
-        self._live[job.id] = live
-        self.store.save(job)
         live.last_saved = self._clock()
+        self._live[job.id] = live
         self._group.start_soon(self._run, live, work, name=f"job {job.id}")
 
     async def _run(self, live: _Live, work: Work) -> None:
@@ -254,6 +270,7 @@ class JobManager:
             job.status = JobStatus.FAILED
             if isinstance(exc, KlingError):
                 job.error = {"type": type(exc).__name__, "code": exc.code, "message": str(exc)}
+                log.info("job %s failed (%s): %s", job.id, type(exc).__name__, exc)
             else:
                 log.exception("job %s failed unexpectedly", job.id)
                 job.error = {
@@ -307,13 +324,3 @@ class JobManager:
     def _notify(live: _Live) -> None:
         live.changed.set()
         live.changed = anyio.Event()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

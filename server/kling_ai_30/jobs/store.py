@@ -7,17 +7,13 @@ Desktop and Claude Code each start their own), and each writes only the jobs it 
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
+from ..policy import KEEP_FINISHED_JOBS
 from ..storage import atomic_write_json, ensure_private_dir, load_json, sweep_temporary
-from .job import Job
+from .job import Job, is_job_id
 
 log = logging.getLogger(__name__)
-
-_JOB_ID = re.compile(r"^[a-z]{3}_[0-9a-f]{6,32}$")
-KEEP_FINISHED = 200
-"""Finished jobs kept on disk; older ones are pruned (our choice: enough for any conversation)."""
 
 
 class JobStore:
@@ -31,7 +27,7 @@ class JobStore:
         atomic_write_json(self._path(job.id), job.to_dict())
 
     def load(self, job_id: str) -> Job | None:
-        if not _JOB_ID.match(job_id):
+        if not is_job_id(job_id):
             return None
         loaded = load_json(self._path(job_id))
         problem = loaded.problem(f"The saved record of job {job_id}")
@@ -51,7 +47,7 @@ class JobStore:
     def prune(self) -> None:
         """Keep the newest finished jobs (and every unfinished one); sweep killed writes' leftovers."""
         finished = sorted((j for j in self.all() if j.finished), key=lambda j: j.updated_at, reverse=True)
-        for job in finished[KEEP_FINISHED:]:
+        for job in finished[KEEP_FINISHED_JOBS:]:
             self._path(job.id).unlink(missing_ok=True)
         sweep_temporary(self.directory)
 

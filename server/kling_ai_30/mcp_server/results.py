@@ -6,11 +6,11 @@ raw JSON, never a token). Long-running tools add ``status`` and ``job_id`` (CONT
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..jobs.job import Job, JobStatus
+from ..jobs.job import Job, JobKind, JobStatus
 
 
 class Result(BaseModel):
@@ -93,16 +93,28 @@ class JobResult(Result):
     credits: CreditsResult | None = None
     state: StateResult | None = None
     uploads: list[UploadedFileInfo] = Field(default_factory=list)
-    error_type: str | None = None
-    error_code: int | None = None
+    error_type: str | None = Field(default=None, description="Why a failed job failed (an error class name).")
+    error_code: int | None = Field(default=None, description="The backend's error code or HTTP status, if any.")
     next_step: str | None = Field(default=None, description="What to do next, when the job is not done.")
+    reused: bool = Field(
+        default=False,
+        description="Nothing of this request was sent: this is the project's earlier job, still being worked on "
+        "(the message says whether it is this same request).",
+    )
 
 
 def job_result(job: Job, *, routed_to: list[str] | None = None, extra: dict[str, Any] | None = None) -> JobResult:
     """A job (finished or not) as a tool result."""
     result = job.result or {}
     data: dict[str, Any] = dict(extra or {})
-    export_data = result.get("export") if job.kind.value == "generate" else (result if result.get("path") else None)
+    generate = job.kind is JobKind.GENERATE
+    export_data = result.get("export") if generate else (result if result.get("path") else None)
+    # Credits and the timeline asked for after the long work were read by the job itself.
+    for name, model in (("credits", CreditsResult), ("state", StateResult)):
+        if name not in data:
+            data[name] = _model(model, result.get(name))
+    if "uploads" not in data and _list(result.get("uploads")):
+        data["uploads"] = [u for u in _list(result.get("uploads")) if isinstance(u, dict)]
     if job.status is JobStatus.RUNNING:
         status: Literal["done", "running", "failed"] = "running"
         lead = job.message or "Working on it…"
@@ -110,7 +122,7 @@ def job_result(job: Job, *, routed_to: list[str] | None = None, extra: dict[str,
         next_step = f"Call job with job_id={job.id!r} (it waits up to wait_seconds) until status is done."
     elif job.status is JobStatus.FAILED:
         status = "failed"
-        message = _text((job.error or {}).get("message")) or job.message or "The job failed."
+        message = job.failure_text()
         next_step = None
     else:
         status = "done"
@@ -123,12 +135,12 @@ def job_result(job: Job, *, routed_to: list[str] | None = None, extra: dict[str,
     return JobResult(
         status=status,
         job_id=job.id,
-        kind="generate" if job.kind.value == "generate" else "export",
+        kind="generate" if generate else "export",
         phase=job.phase,
         progress=job.progress,
         message=message,
         routed_to=routed_to or [],
-        reply=_text(result.get("message")) if job.kind.value == "generate" and status == "done" else None,
+        reply=_text(result.get("message")) if generate and status == "done" else None,
         timeline=_text(result.get("timeline")),
         changes=[line for line in _list(result.get("changes")) if isinstance(line, str)],
         question=_text(result.get("question")),
@@ -140,6 +152,8 @@ def job_result(job: Job, *, routed_to: list[str] | None = None, extra: dict[str,
         **data,
     )
 
+
+_M = TypeVar("_M", bound=BaseModel)
 
 # A job read back from disk may be damaged or hand-edited: a field of the wrong type is left out
 # of the result instead of failing the tool call.
@@ -154,9 +168,13 @@ def _list(value: Any) -> list[Any]:
 
 
 def _export_info(data: Any) -> ExportInfo | None:
+    return _model(ExportInfo, data)
+
+
+def _model(model: type[_M], data: Any) -> _M | None:
     if not isinstance(data, dict):
         return None
     try:
-        return ExportInfo.model_validate(data)
+        return model.model_validate(data)
     except ValidationError:
         return None

@@ -2,7 +2,8 @@
 
 Tools are thin: validate arguments (the SDK builds the schemas from these signatures), call
 the workspace, wait on jobs within a budget while sending progress, and shape the result.
-Failures become ``ToolError`` (an ``isError`` result whose text says what to do next).
+Failures are ``isError`` results whose text says what to do next: ``ToolError`` when there is no
+job, and a failed job's ``JobResult`` (job id, error type and code) when there is one.
 
 Waiting: a tool call may be cut at ~60 s (Claude Desktop), backgrounded at 120 s (Claude Code) or
 cut at 5 min (Cursor), and a cut cancels the tool's coroutine. The work itself runs as a job in
@@ -30,10 +31,10 @@ from pydantic import Field
 
 from ..actions.projects import DEFAULT_PROJECT, HTTP_PROJECT_PREFIX
 from ..config import Settings, load_settings
-from ..errors import InputError, KlingError
-from ..jobs.job import Job, JobKind, JobStatus
+from ..errors import KlingError
+from ..jobs.job import Job, JobKind, JobStatus, is_job_id
 from ..jobs.manager import JobUpdate
-from ..policy import DEFAULT_WAIT_S, MAX_MESSAGE_CHARS
+from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S, MAX_MESSAGE_CHARS, WAIT_ARGUMENT_MAX_S
 from ..redaction import install_log_redaction
 from ..skill import SkillIdentity
 from .results import CreditsResult, JobResult, StateResult, UploadResult, job_result
@@ -53,11 +54,6 @@ MP4. Long work returns status "running" with a job_id: tell the user it is still
 `job` with that id until status is "done". Never call generate twice for the same request while a
 job runs (that would charge twice). Suggest a 5-second preview before a costly 30-second clip.
 Show the `message` field to the user; never show tokens or raw JSON."""
-
-WAIT_MAX_S = 600.0
-# mcp notes §6: Claude Code shows progress and backgrounds calls only after 120 s, so when it is the
-# client and progress can flow we may wait longer than the ~60 s Claude Desktop allows.
-CLAUDE_CODE_WAIT_S = 100.0
 
 
 class ServerState:
@@ -150,7 +146,10 @@ def _tool(server: MCPServer[ServerState], **options: Any) -> Callable[[Any], Any
 def _register_tools(server: MCPServer[ServerState]) -> None:
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True, destructive_hint=False)
     spends = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
-    writes = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+    # Each call renders again and writes a new file ("name (2).mp4"): not idempotent, though free.
+    renders = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+    # Asking again only waits again; resuming an interrupted export writes its one MP4.
+    follows = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 
     @_tool(server, title="Upload media", annotations=spends)
     async def upload(
@@ -185,7 +184,9 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         ],
         wait_seconds: Annotated[
             float | None,
-            Field(description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_MAX_S),
+            Field(
+                description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_ARGUMENT_MAX_S
+            ),
         ] = None,
     ) -> Annotated[CallToolResult, JobResult]:
         """Send a request to the video assistant: generate a clip from a prompt or the uploaded image,
@@ -223,7 +224,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
             raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return _result(ctx, workspace, StateResult.model_validate(view))
 
-    @_tool(server, title="Export the MP4", annotations=writes)
+    @_tool(server, title="Export the MP4", annotations=renders)
     async def export(
         ctx: Context,
         output_dir: Annotated[
@@ -232,7 +233,9 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         ] = None,
         wait_seconds: Annotated[
             float | None,
-            Field(description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_MAX_S),
+            Field(
+                description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_ARGUMENT_MAX_S
+            ),
         ] = None,
     ) -> Annotated[CallToolResult, JobResult]:
         """Render the current timeline to an MP4 (free, ~30-90 s), download it and return its absolute
@@ -241,27 +244,25 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         workspace = await _workspace(ctx)
         progress = _Progress(ctx)
         try:
-            folder = Path(output_dir).expanduser() if output_dir else None
-            if folder is not None and not folder.is_absolute():
-                raise InputError(f"output_dir must be an absolute path (got {output_dir!r}).")
+            folder = Path(output_dir) if output_dir else None  # the workspace checks it (absolute, a folder)
             job, _ = await workspace.start_export(key=_key(ctx), output_dir=folder, on_status=progress.say)
         except KlingError as exc:
             raise ToolError(_told(workspace, str(exc), _key(ctx))) from None
         return await _wait_and_report(ctx, workspace, job, wait_seconds, progress, routed_to=["export"])
 
-    @_tool(server, title="Follow a job", annotations=writes)  # resuming an export writes the MP4
+    @_tool(server, title="Follow a job", annotations=follows)
     async def job(
         ctx: Context,
         job_id: Annotated[str, Field(description="The job_id from generate or export.", min_length=1, max_length=64)],
         wait_seconds: Annotated[
             float | None,
-            Field(description="How long to wait for it to finish (default ~45 s).", ge=0, le=WAIT_MAX_S),
+            Field(description="How long to wait for it to finish (default ~45 s).", ge=0, le=WAIT_ARGUMENT_MAX_S),
         ] = None,
     ) -> Annotated[CallToolResult, JobResult]:
         """Wait for a generate or export job that was still running, and return its result. Jobs keep
         running on the server even after a call returns, and survive a server restart."""
         workspace = await _workspace(ctx)
-        if not re.fullmatch(r"[a-z]{3}_[0-9a-f]{6,32}", job_id):
+        if not is_job_id(job_id):
             raise ToolError(f"{job_id[:40]!r} is not a job id; use the job_id a generate or export call returned.")
         try:
             found = await workspace.job(job_id)
@@ -290,10 +291,15 @@ async def _outcome_result(
     if outcome.message:
         extra["lead"] = outcome.message
     if outcome.reused_job:
-        extra["lead"] = (
-            f"{extra.get('lead', '')}\nYour previous request is still being worked on (job {outcome.job.id}); "
-            "this message was not sent again."
-        ).strip()
+        extra["reused"] = True
+        if outcome.same_request:
+            told = f"This request is already being worked on (job {outcome.job.id}); this message was not sent again."
+        else:
+            told = (
+                f"Your new request was not sent: the previous one (job {outcome.job.id}) was still running in this "
+                "project. Send it again when that one finishes."
+            )
+        extra["lead"] = f"{extra.get('lead', '')}\n{told}".strip()
     return await _wait_and_report(ctx, workspace, outcome.job, wait_seconds, progress, routed_to=routed, extra=extra)
 
 
@@ -310,12 +316,12 @@ async def _wait_and_report(
     budget = wait_seconds if wait_seconds is not None else _default_wait(ctx)
     finished = await workspace.jobs.wait(job.id, budget, on_update=progress.send)
     model = job_result(finished, routed_to=routed_to, extra=extra)
-    if finished.status is JobStatus.FAILED and not model.export:
+    failed = finished.status is JobStatus.FAILED
+    if failed and (finished.kind is JobKind.EXPORT or workspace.can_retry(finished)):
         # The id the message's "ask for this job again" needs (a render that outlived the wait).
-        resumable = finished.kind is JobKind.EXPORT or model.error_type == "RenderTimeoutError"
-        suffix = f" (job {finished.id})" if resumable else ""
-        raise ToolError(_told(workspace, model.message + suffix, _key(ctx)))
-    return _result(ctx, workspace, model, video=Path(model.export.path) if model.export else None)
+        model.message += f" (job {finished.id})"
+    video = Path(model.export.path) if model.export else None
+    return _result(ctx, workspace, model, video=video, is_error=failed)
 
 
 class _Progress:
@@ -347,7 +353,11 @@ def _told(workspace: Workspace, message: str, key: str) -> str:
     return "\n".join(notices) + "\n\n" + message if notices else message
 
 
-def _result(ctx: Context, workspace: Workspace, model: Any, *, video: Path | None = None) -> CallToolResult:
+def _result(
+    ctx: Context, workspace: Workspace, model: Any, *, video: Path | None = None, is_error: bool = False
+) -> CallToolResult:
+    """The tool's result: the message as text (plus a link to the MP4) and the model as structured
+    content, on failure too (``is_error``), so a client always gets the job id and the error type."""
     model.message = _told(workspace, model.message, _key(ctx))
     content: list[Any] = [TextContent(type="text", text=model.message)]
     if video is not None and video.exists():
@@ -361,7 +371,7 @@ def _result(ctx: Context, workspace: Workspace, model: Any, *, video: Path | Non
                 size=video.stat().st_size,
             )
         )
-    return CallToolResult(content=content, structured_content=model.model_dump(mode="json"))
+    return CallToolResult(content=content, structured_content=model.model_dump(mode="json"), is_error=is_error)
 
 
 async def _workspace(ctx: Context) -> Workspace:
