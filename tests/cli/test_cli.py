@@ -345,9 +345,6 @@ def dead_pid() -> int:
     return process.pid
 
 
-# local.server._bind leaves its socket to the garbage collector when bind() fails (reported to the
-# owner of local/); the warning that produces is not what this test is about.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_sim_on_a_port_in_use_says_so_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -137,6 +137,11 @@ class ExportRun:
             except ExportBlockedError:
                 raise
             except (APIError, BackendUnavailableError) as exc:
+                if await self._was_accepted(render_id, exc):
+                    # The answer was lost, not the submit: the render we named is running. Starting
+                    # another with a new id would render the same video twice.
+                    self.remember_render(render_id)
+                    return render_id
                 last_error = exc
                 log.info("render submit failed (%s); attempt %d", type(exc).__name__, attempt + 1)
                 continue
@@ -144,6 +149,20 @@ class ExportRun:
             return status.id or render_id
         assert last_error is not None
         raise last_error
+
+    async def _was_accepted(self, render_id: str, error: KlingError) -> bool:
+        """After a submit whose answer never came (a dropped connection, a timeout, a gateway's 5xx),
+        ask for the render by the id we chose: the backend may well have started it."""
+        unanswered = isinstance(error, ServerError) or (
+            isinstance(error, BackendUnavailableError) and error.may_have_arrived
+        )
+        if not unanswered:
+            return False
+        try:
+            await self.client.render_status(render_id)
+        except KlingError:
+            return False
+        return True
 
     async def _poll(self, render_id: str) -> RenderStatus:
         started = self.clock()

@@ -35,9 +35,13 @@ def _bind(host: str, port: int) -> socket.socket:
     # An explicit IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say so, and
     # without it every keep-alive response waits ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()  # a port in use must not leave an open socket behind
+        raise
     sock.set_inheritable(True)
     return sock
 
