@@ -326,8 +326,10 @@ def adk_error(code: str, message: str) -> dict[str, Any]:
     return {"author": "nemo_agent", "invocationId": "e-1", "errorCode": code, "errorMessage": message}
 
 
-async def scripted_send(answer: httpx.Response, message: str = "make a video") -> tuple[FakeBackend, Any]:
-    fake = FakeBackend()
+async def scripted_send(
+    answer: httpx.Response, message: str = "make a video", fake: FakeBackend | None = None
+) -> tuple[FakeBackend, Any]:
+    fake = fake or FakeBackend()
     fake.queue("POST", "/run_sse", answer)
     settings = load_settings({}, api_url="http://backend.test")
     async with BackendClient(settings, load_identity(), transport=fake.transport(), sleep=no_wait) as scripted:
@@ -378,3 +380,53 @@ async def test_an_answer_that_is_not_a_stream_is_watched_like_a_lost_one_and_nev
     assert "not sent twice" in str(caught.value)
     assert time.sleeps == [30.0, 60.0, 60.0, 60.0, 60.0]
     assert fake.paths().count("/run_sse") == 1
+
+
+# ------------------------------------------------------------------------- GUI instructions carried out
+
+
+@pytest.mark.parametrize(
+    ("said", "pointer", "gone"),
+    [
+        pytest.param(
+            "Your video is ready! Check your account billing page to see your remaining credits.",
+            "Your video is ready! Your credit balance is below.",
+            "billing page",
+            id="en-billing",
+        ),
+        pytest.param(
+            "Done. Please top up your credits in your account settings.",
+            "Done. Your credit balance is below; more credits can be bought in your NemoVideo account.",
+            "account settings",
+            id="en-top-up",
+        ),
+        pytest.param(
+            "视频已生成！请查看您的账户余额。", "视频已生成！积分余额见下方。", "查看您的账户", id="zh-account"
+        ),
+    ],
+)
+async def test_check_your_billing_page_is_answered_with_the_balance(said: str, pointer: str, gone: str) -> None:
+    fake, reply = await scripted_send(adk_stream(adk_text(said)))
+
+    assert reply.text.startswith(pointer), reply.text
+    assert reply.text.endswith("Credits: 90 available (10 reserved for work in progress), 100 in total.")
+    assert gone not in reply.text
+    assert fake.paths().count("/api/credits/balance/simple") == 1
+
+
+async def test_an_unreadable_balance_leaves_the_offer_to_check_it() -> None:
+    fake = FakeBackend()
+    fake.queue("GET", "/api/credits", *[httpx.Response(503, text="busy")] * (MAX_TRANSIENT_RETRIES + 1))
+
+    fake, reply = await scripted_send(adk_stream(adk_text("Check your billing page for credits.")), fake=fake)
+
+    assert reply.text.startswith("Say “credits” and I'll check your balance."), reply.text
+    assert "Credits:" not in reply.text and not reply.silent
+    assert fake.paths().count("/run_sse") == 1
+
+
+async def test_a_reply_that_does_not_mention_credits_does_not_read_them() -> None:
+    fake, reply = await scripted_send(adk_stream(adk_text("Done! Preview in timeline to check the timing.")))
+
+    assert reply.text.endswith("Timeline is empty: nothing has been generated yet.")  # the preview, answered
+    assert "/api/credits/balance/simple" not in fake.paths()

@@ -334,6 +334,15 @@ def test_empty_reply() -> None:
     assert translate("") == Translation("", ())
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_replacement_phrase_reads_as_a_gui_instruction(lang: str) -> None:
+    # A phrase that did would be rewritten again, or carried out, the next time a reply quoted it.
+    phrases = phrase_table().model_dump(mode="json")[lang]["phrases"]
+    for name, phrase in phrases.items():
+        sentence = phrase.replace("{target}", "add music") + ("." if lang == "en" else "。")
+        assert translate(sentence) == Translation(sentence, ()), name
+
+
 def test_phrase_table_is_validated_strictly() -> None:
     table = phrase_table()
     assert phrase_table() is table  # read once

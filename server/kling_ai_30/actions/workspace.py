@@ -794,13 +794,11 @@ def state_view(state: SessionState) -> dict[str, Any]:
 
 
 def credits_view(credits: Credits) -> dict[str, Any]:
-    total = credits.total if credits.total is not None else credits.available + credits.frozen
-    frozen = f" ({credits.frozen} reserved for work in progress)" if credits.frozen else ""
     return {
         "available": credits.available,
         "frozen": credits.frozen,
-        "total": total,
-        "message": f"Credits: {credits.available} available{frozen}, {total} in total.",
+        "total": credits.total,
+        "message": credits.describe(),
     }
 
 

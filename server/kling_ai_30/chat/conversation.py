@@ -310,10 +310,13 @@ class Conversation:
         if not text:
             return await self._silent(before, collected, report)
         translated = translate(text, exporting=export_follows)
+        balance = await self._balance_if_asked(translated.instructions)
+        if balance is not None:
+            translated = translate(text, exporting=export_follows, credits_shown=True)
         after = await self._state_after()
         if after is None:
             return Reply(
-                text=f"{translated.text}\n\n{UNREAD_NOTE}".strip(),
+                text=_paragraphs(translated.text, balance, UNREAD_NOTE),
                 silent=False,
                 changes=(),
                 state=before,
@@ -321,12 +324,8 @@ class Conversation:
                 tools_used=tuple(collected.tools),
                 raw_video=collected.raw_video,
             )
-        shown = translated.text
-        extras = self._carry_out(translated.instructions, after)
-        if extras:
-            shown = f"{shown}\n\n{extras}".strip()
         return Reply(
-            text=shown,
+            text=_paragraphs(translated.text, self._timeline_if_asked(translated.instructions, after), balance),
             silent=False,
             changes=state_changes(before, after),
             state=after,
@@ -377,12 +376,27 @@ class Conversation:
             log.info("the state could not be read after the turn (%s)", type(exc).__name__)
             return None
 
-    def _carry_out(self, instructions: Sequence[GuiInstruction], state: SessionState) -> str:
-        """Answer the instructions that only need the state we already have (the timeline)."""
+    # "Click Export" is carried out by the caller (it knows the output folder) and "click [button]"
+    # never is: that would send a paid request the user did not make. The rest are read-only, so
+    # they are answered here.
+
+    def _timeline_if_asked(self, instructions: Sequence[GuiInstruction], state: SessionState) -> str | None:
+        """ "Open the timeline panel" / "preview in timeline": the track summary."""
         wanted = {i.action for i in instructions}
         if wanted & {GuiAction.SHOW_TIMELINE, GuiAction.QUERY_STATE}:
             return timeline.summarize(state.state.draft)
-        return ""
+        return None
+
+    async def _balance_if_asked(self, instructions: Sequence[GuiInstruction]) -> str | None:
+        """ "Check your account/billing page": the balance, read through the API. None when not asked
+        or not readable just now (the reply then offers to check, as if it had not been read)."""
+        if not any(i.action is GuiAction.CREDITS for i in instructions):
+            return None
+        try:
+            return (await self.client.credits()).describe()
+        except KlingError as exc:
+            log.info("the balance could not be read after the turn (%s)", type(exc).__name__)
+            return None
 
     async def _silent(self, before: SessionState, collected: _Collected, report: StatusFn) -> Reply:
         report(Status("checking", "Checking what changed…"))
@@ -557,3 +571,7 @@ def _add_text(collected: _Collected, part: TextPart) -> None:
     # ADK streaming sends deltas, then the whole text once more: the full text replaces the deltas.
     collected.partial.clear()
     collected.texts.append(part.text)
+
+
+def _paragraphs(*blocks: str | None) -> str:
+    return "\n\n".join(block.strip() for block in blocks if block and block.strip())

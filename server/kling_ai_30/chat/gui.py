@@ -132,7 +132,10 @@ class _Phrases(_Strict):
     exporting: str
     """Replaces ``export`` when the caller is about to run the export itself."""
     credits: str
+    credits_shown: str
+    """Replaces ``credits`` when the caller shows the balance below the reply."""
     top_up: str
+    top_up_shown: str
     timeline: str
     state: str
     upload: str
@@ -359,11 +362,12 @@ class _Found:
     wording_start: int  # where its own words start (its clause, or its verb when it shares one)
 
 
-def translate(text: str, *, exporting: bool = False) -> Translation:
+def translate(text: str, *, exporting: bool = False, credits_shown: bool = False) -> Translation:
     """Rewrite the GUI instructions in a backend reply and list them (see the module docstring).
 
     ``exporting``: the caller will run the export itself, so "click Export" becomes "I'm
-    rendering the MP4" rather than an invitation to ask for it.
+    rendering the MP4" rather than an invitation to ask for it. ``credits_shown``: the caller
+    has read the balance and shows it under the reply, so "check your billing page" points there.
     """
     if not text:
         return Translation(text, ())
@@ -383,7 +387,7 @@ def translate(text: str, *, exporting: bool = False) -> Translation:
         if masked[run_start:content_end].count("**") % 2 and masked[run_start - 2 : run_start] == "**":
             run_start -= 2  # "**Click Export** to…": the bold goes with the words it wrapped
         best = min(found, key=lambda f: _PRIORITY.index(f.action))
-        phrase = _phrase(best, at_sentence_start=at_sentence_start, exporting=exporting)
+        phrase = _phrase(best, at_sentence_start=at_sentence_start, exporting=exporting, credits_shown=credits_shown)
         for index, item in enumerate(found):
             stop = found[index + 1].wording_start if index + 1 < len(found) else content_end
             wording = text[max(item.wording_start, run_start) : stop].replace("**", "")
@@ -673,9 +677,13 @@ def _spoken(target: str | None, rules: _Rules) -> str | None:
     return name if len(name) <= _MAX_SPOKEN_CHARS else None
 
 
-def _phrase(found: _Found, *, at_sentence_start: bool, exporting: bool = False) -> str:
+def _phrase(found: _Found, *, at_sentence_start: bool, exporting: bool = False, credits_shown: bool = False) -> str:
     phrases = found.hit.rules.data.phrases
-    key = "exporting" if exporting and found.phrase_key == "export" else found.phrase_key
+    key = found.phrase_key
+    if exporting and key == "export":
+        key = "exporting"
+    elif credits_shown and key in ("credits", "top_up"):
+        key = f"{key}_shown"
     template: str = getattr(phrases, key)
     phrase = template.replace("{target}", found.spoken or "")
     if found.hit.rules.lang == "en" and phrase:

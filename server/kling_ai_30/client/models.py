@@ -54,6 +54,11 @@ class Credits(WireModel):
         if self.total is None:
             self.total = self.available + self.frozen
 
+    def describe(self) -> str:
+        """The balance as the user reads it, wherever it is shown (tool result, CLI, chat reply)."""
+        frozen = f" ({self.frozen} reserved for work in progress)" if self.frozen else ""
+        return f"Credits: {self.available} available{frozen}, {self.total} in total."
+
 
 class UploadedFile(WireModel):
     filename: str | None = None
