@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,6 @@ MAX_TOOL_ROUNDS = 24
 TextFn = Callable[[str], None]
 ToolFn = Callable[[str, dict[str, Any]], None]
 ToolDoneFn = Callable[[str, str, bool], None]
-ProgressFn = Callable[[str], Awaitable[None] | None]
 
 
 def default_model() -> str:

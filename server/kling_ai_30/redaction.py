@@ -21,6 +21,8 @@ _PATTERNS = (
     re.compile(r"(?i)((?:nemo_)?token=)[^&\s\"']+"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# An error sentence wants no tab or newline either, nor C1 controls or Unicode line separators.
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -45,9 +47,10 @@ def redact(text: str) -> str:
     return text
 
 
-def clean_message(text: object, *, limit: int = 300) -> str:
-    """A backend-supplied message made safe to show: redacted, no control characters, bounded."""
-    cleaned = _CONTROL.sub(" ", redact(str(text))).strip()
+def clean_message(text: object, *, limit: int = 300, one_line: bool = False) -> str:
+    """A backend-supplied message made safe to show: redacted, no control characters, bounded.
+    ``one_line`` also turns tabs, newlines and line separators into spaces."""
+    cleaned = (_LINE_BREAKING if one_line else _CONTROL).sub(" ", redact(str(text))).strip()
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 

@@ -48,7 +48,6 @@ from .projects import DEFAULT_PROJECT, ProjectRecord, ProjectStore, check_projec
 log = logging.getLogger(__name__)
 
 StatusFn = Callable[[str], Awaitable[None]]
-ProgressFn = Callable[[str, str, float | None], None]
 
 
 @dataclass

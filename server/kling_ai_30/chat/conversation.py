@@ -179,10 +179,6 @@ class Conversation:
         self._max_duration_s = max_duration_s
         self._in_flight = anyio.Lock()
 
-    @property
-    def busy(self) -> bool:
-        return self._in_flight.locked()
-
     async def send(
         self,
         text: str,

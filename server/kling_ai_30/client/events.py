@@ -20,7 +20,6 @@ exception escapes, whatever the input.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -42,9 +41,6 @@ __all__ = [
 
 _MESSAGE_LIMIT = 300  # a backend message shown to a person: one sentence, not a dump
 _EXCERPT_LIMIT = 60  # enough of a malformed payload to recognise it in a bug report
-# clean_message leaves tab and newline alone; a one-sentence error message wants neither, nor
-# C1 controls or Unicode line separators.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _MODEL_ERROR_KEYS = frozenset({"errorCode", "errorMessage", "error_code", "error_message"})
 # Names a proxy might give an SSE keep-alive event whose data is not JSON.
 _HEARTBEAT_NAMES = frozenset({"heartbeat", "ping", "keepalive", "keep-alive"})
@@ -214,7 +210,7 @@ def _malformed(reason: str, data: str) -> str:
 
 def _clean(value: object, limit: int) -> str:
     # Cut first so a huge payload costs little; the margin keeps redaction patterns whole.
-    return clean_message(_UNPRINTABLE.sub(" ", str(value)[: 4 * limit]), limit=limit)
+    return clean_message(str(value)[: 4 * limit], limit=limit, one_line=True)
 
 
 def _is_scalar(value: object) -> bool:

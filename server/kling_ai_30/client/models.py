@@ -26,15 +26,6 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-class TokenGrant(WireModel):
-    """``POST /api/auth/anonymous-token``."""
-
-    token: str
-    user_id: str | None = None
-    expires_at: str | None = None
-    credits: int | None = None
-
-
 class SessionInfo(WireModel):
     """``POST /api/tasks/me/with-session/nemo_agent``."""
 
@@ -104,7 +95,6 @@ class ClaimToken(WireModel):
 
 RENDER_DONE = "completed"
 RENDER_FAILED = "failed"
-RENDER_STATES = ("pending", "processing", RENDER_DONE, RENDER_FAILED, "cancelled")
 
 
 class RenderStatus(WireModel):

@@ -18,7 +18,6 @@ reaches the typed layer as broken JSON and becomes a ``StreamError`` instead of 
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
@@ -28,8 +27,6 @@ from ..redaction import clean_message
 __all__ = ["SSEDecoder", "ServerSentEvent", "aiter_sse", "check_content_type"]
 
 _EVENT_STREAM = "text/event-stream"
-# clean_message keeps tabs and newlines; an error sentence wants neither.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +173,7 @@ def check_content_type(content_type: str | None) -> None:
     """Raise ``StreamError`` unless the ``Content-Type`` header names an event stream."""
     media_type = (content_type or "").partition(";")[0].strip().lower()
     if media_type != _EVENT_STREAM:
-        shown = (
-            repr(clean_message(_UNPRINTABLE.sub(" ", content_type[:200]), limit=80))
-            if content_type
-            else "no content type"
-        )
+        shown = repr(clean_message(content_type[:200], limit=80, one_line=True)) if content_type else "no content type"
         raise StreamError(
             f"Expected a text/event-stream response, got {shown}; "
             "the chat endpoint may be wrong or down, so check NEMO_API_URL and try again."

@@ -222,10 +222,6 @@ def check_media_url(url: str) -> str:
     return cleaned
 
 
-def mime_type_for(extension: str) -> str:
-    return _MIME.get(extension.lower().lstrip("."), "application/octet-stream")
-
-
 def _shown(path: Path) -> str:
     text = str(path)
     return repr(text if len(text) <= 200 else "…" + text[-199:])
