@@ -377,15 +377,15 @@ class Conversation:
     # they are answered here.
 
     def _timeline_if_asked(self, instructions: Sequence[GuiInstruction], state: SessionState) -> str | None:
-        """ "Open the timeline panel" / "preview in timeline": the track summary."""
+        """The track summary, when the reply said to open the timeline or preview in it."""
         wanted = {i.action for i in instructions}
         if wanted & {GuiAction.SHOW_TIMELINE, GuiAction.QUERY_STATE}:
             return timeline.summarize(state.state.draft)
         return None
 
     async def _balance_if_asked(self, instructions: Sequence[GuiInstruction]) -> str | None:
-        """ "Check your account/billing page": the balance, read through the API. None when not asked
-        or not readable just now (the reply then offers to check, as if it had not been read)."""
+        """The balance, read through the API, when the reply said to check the account or billing
+        page. None when not asked or not readable just now (the reply then offers to check it)."""
         if not any(i.action is GuiAction.CREDITS for i in instructions):
             return None
         try:

@@ -15,7 +15,8 @@ goes through a short pipeline, one function per stage:
 5. in each clause keep only real requests (:func:`_requests`): a phrase of ``intents.yaml`` that is
    not negated ("don't export yet", "先别导出"), not after a making/editing verb or a topic marker
    ("make the status text red", "a video about uploading photos") and not a noun modifier
-   ("export settings", "end credits", "上传速度");
+   ("export settings", "end credits", "上传速度"); then a retraction ("export? no, ...",
+   "check my credits, scratch that") cancels the request it follows (:func:`_take_back`);
 6. order the requests (text order, "X after Y", "X前先Y", "first"), drop repeats, and send what
    else the user said to the chat as one SSE step (:func:`_plan`).
 
@@ -108,6 +109,7 @@ def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
     clauses = _split(masked, g)
     for clause in clauses:
         _classify(clause, masked[clause.start : clause.end], g)
+    _take_back(clauses, masked, g)
     return _plan(norm, clauses, sources, media)
 
 
@@ -272,6 +274,19 @@ def _classify(clause: _Clause, text: str, g: Grammar) -> None:
         # "don't add music" next to a request we answer adds nothing; alone, it still reaches the
         # chat (a plan with no step sends the whole text).
         clause.chat = _has_content(text, g) and g.prohibition.match(text) is None
+
+
+def _take_back(clauses: list[_Clause], masked: str, g: Grammar) -> None:
+    """Cancel what a retraction takes back: a clause that is only one ("export? no, add music
+    first") cancels the requests of the clause before it; one at a clause's end ("check my
+    credits, scratch that") its own. What was taken back stays cut: it never reaches the chat."""
+    for i, clause in enumerate(clauses):
+        text = masked[clause.start : clause.end]
+        if clause.actions and g.retraction_tail.search(text):
+            clause.actions = ()
+        elif i > 0 and clauses[i - 1].actions and g.retraction.fullmatch(text):
+            clauses[i - 1].actions = ()
+            clause.chat, clause.cut = False, True
 
 
 _MODIFIER_REACH = 40  # longer than any modifier_before phrase: no need to scan the whole clause

@@ -118,6 +118,7 @@ class IntentTables(BaseModel):
     topic: Patterns
     negators: Patterns
     prohibitions: Patterns
+    retractions: Patterns
     deferrals: Patterns
     neutral: Patterns
     object_markers: Patterns
@@ -167,6 +168,10 @@ class Grammar:
     negation_reach_zh: int
     prohibition: re.Pattern[str]
     """A clause that opens with it (after any polite prefix) forbids rather than asks."""
+    retraction: re.Pattern[str]
+    """A whole clause (``fullmatch``) that takes back the request before it."""
+    retraction_tail: re.Pattern[str]
+    """The same at the end of a clause, after a comma ("check my credits, scratch that")."""
     deferral: re.Pattern[str]
     neutral: re.Pattern[str]
     object_marker: re.Pattern[str]
@@ -232,6 +237,8 @@ def compile_tables(tables: IntentTables) -> Grammar:
         negator_zh=re.compile(Patterns(zh=tables.negators.zh).regex()),
         negation_reach_zh=_ZH_NEGATION_REACH,
         prohibition=re.compile(f"{head_prefix}(?:please |pls |请|麻烦你?)?(?:{tables.prohibitions.regex()})"),
+        retraction=re.compile(tables.retractions.regex()),
+        retraction_tail=re.compile(f"[,;.!?] ?(?:{tables.retractions.regex()})$"),
         deferral=re.compile(tables.deferrals.regex()),
         neutral=re.compile(tables.neutral.regex()),
         object_marker=re.compile(tables.object_markers.regex()),
