@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kling_ai_30.config import CLAUDE_MODEL_ENV, ENV_VARS
+
 BACKEND_STOP_TIMEOUT_S = 10.0
 # The brief's fast local backend: seconds-long work shrunk to fractions, tiny renders.
 FAST_BACKEND: dict[str, Any] = {
@@ -35,16 +37,7 @@ FAST_BACKEND: dict[str, Any] = {
     "render_fps": 8,
 }
 # Variables that would point a spawned program at a real account or backend.
-_ISOLATED_VARS = (
-    "NEMO_TOKEN",
-    "NEMO_API_URL",
-    "NEMO_WEB_URL",
-    "NEMO_CLIENT_ID",
-    "SKILL_SOURCE",
-    "KLING_SKILL_DIR",
-    "KLING_OUTPUT_DIR",
-    "ANTHROPIC_API_KEY",
-)
+_ISOLATED_VARS = (*ENV_VARS, "ANTHROPIC_API_KEY", CLAUDE_MODEL_ENV)
 # An ISO-BMFF file type box: size 24, "ftyp", brand isom, minor version 512, compatible isom/mp41.
 FTYP_BOX = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41"
 WRITE_CHUNK_BYTES = 1024 * 1024

@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from kling_ai_30.config import CLAUDE_MODEL_ENV, ENV_VARS
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
 
-# Variables that would make a test talk to a real account or a real backend.
-_ISOLATED_VARS = (
-    "NEMO_TOKEN",
-    "NEMO_API_URL",
-    "NEMO_WEB_URL",
-    "NEMO_CLIENT_ID",
-    "SKILL_SOURCE",
-    "KLING_SKILL_DIR",
-    "KLING_OUTPUT_DIR",
-    "ANTHROPIC_API_KEY",
-)
+# Variables that would make a test talk to a real account or a real backend: every setting the
+# program reads, and Claude's key and model.
+_ISOLATED_VARS = (*ENV_VARS, "ANTHROPIC_API_KEY", CLAUDE_MODEL_ENV)
 
 
 @pytest.fixture

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.types import TextContent
 
+from .config import CLAUDE_MODEL_ENV
+
 if TYPE_CHECKING:
     from anthropic import APIError, AsyncAnthropic
     from mcp import Client
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
-MODEL_ENV = "KLING_CLAUDE_MODEL"
 MAX_TOKENS = 2048
 MAX_TOOL_ROUNDS = 24
 """Tool calls Claude may chain in one turn; a job followed with ``job`` takes a few (our choice)."""
@@ -31,7 +32,7 @@ ToolDoneFn = Callable[[str, str, bool], None]
 
 
 def default_model() -> str:
-    return os.environ.get(MODEL_ENV, "").strip() or DEFAULT_MODEL
+    return os.environ.get(CLAUDE_MODEL_ENV, "").strip() or DEFAULT_MODEL
 
 
 @dataclass
@@ -141,7 +142,7 @@ def api_problem(exc: APIError, model: str) -> str:
     if status == 403:
         return "The Anthropic API key may not do this (403): check the key's workspace and permissions."
     if status == 404:
-        return f"The Anthropic API does not know the model {model!r} (404): pass --model or set {MODEL_ENV}."
+        return f"The Anthropic API does not know the model {model!r} (404): pass --model or set {CLAUDE_MODEL_ENV}."
     if status == 429:
         return "The Anthropic API is rate limiting this key (429): wait a minute, then send your message again."
     if status == 529:

@@ -43,6 +43,8 @@ ENV_VARS: dict[str, str] = {
     "KLING_OUTPUT_DIR": "output_dir",
     "KLING_LANGUAGE": "language",
 }
+# Read by ``kling-ai-30 chat`` only (with the Anthropic SDK's own ANTHROPIC_API_KEY): not a setting.
+CLAUDE_MODEL_ENV = "KLING_CLAUDE_MODEL"
 _UNEXPANDED = re.compile(r"\$\{[^}]*\}")
 # What the settings file may hold. Secrets are deliberately absent: a token lives in the
 # environment or the private token cache, never in a file a user might share.

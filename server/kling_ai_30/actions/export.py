@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from ..errors import (
 from ..jobs.schedule import render_poll_delays
 from ..mp4info import read_mp4_info
 from ..policy import RENDER_MAX_WAIT_S, RENDER_SUBMIT_RETRIES
+from ..timing import Clock, Sleep
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,8 @@ class ExportRun:
     dest_dir: Path
     report: Report
     remember_render: Callable[[str], None]
-    sleep: Callable[[float], Awaitable[None]] = anyio.sleep
-    clock: Callable[[], float] = time.monotonic
+    sleep: Sleep = anyio.sleep
+    clock: Clock = time.monotonic
     max_wait_s: float = RENDER_MAX_WAIT_S
     poll_delays: Callable[[], Iterator[float]] = render_poll_delays
 

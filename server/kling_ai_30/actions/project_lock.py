@@ -26,6 +26,7 @@ from typing import Any
 from ..jobs.job import pid_alive
 from ..policy import UNREADABLE_LOCK_GRACE_S
 from ..storage import PRIVATE_FILE_MODE, ensure_private_dir
+from ..timing import Clock
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,7 @@ class Holder:
 class ProjectLocks:
     """The lock files of one backend's projects."""
 
-    def __init__(
-        self, directory: Path, *, is_live: Callable[[str], bool], clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, directory: Path, *, is_live: Callable[[str], bool], clock: Clock = time.time) -> None:
         self.directory = directory
         self._is_live = is_live
         """Whether a job id is running in this process: a lock with our own pid is stale otherwise."""

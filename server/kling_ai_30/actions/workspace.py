@@ -40,6 +40,7 @@ from ..jobs.store import JobStore
 from ..policy import RECOVERY_FIRST_POLL_S
 from ..router import Action, RoutePlan, Step, route
 from ..skill import SkillIdentity, load_identity
+from ..timing import Clock, Sleep
 from .backend_state import adopt_legacy_projects, open_backend_state_dir, prune_loopback_backends
 from .export import ExportRun, RenderTimeoutError
 from .project_lock import ProjectLocks
@@ -96,9 +97,9 @@ class Workspace:
         identity: SkillIdentity | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-        clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = anyio.sleep,
+        clock: Clock = time.time,
+        monotonic: Clock = time.monotonic,
         auto_export: bool = True,
     ) -> None:
         self.settings = settings

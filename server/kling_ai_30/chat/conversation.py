@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,12 +47,10 @@ from ..policy import (
     SSE_MAX_DURATION_S,
     STILL_WORKING_EVERY_S,
 )
+from ..timing import Clock, Sleep
 from .gui import GuiAction, GuiInstruction, strip_trailing_temporary_issue, translate
 
 log = logging.getLogger(__name__)
-
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
 
 STILL_WORKING = "⏳ Still working..."
 

@@ -27,7 +27,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -64,6 +64,7 @@ from ..policy import (
     USER_PLACEHOLDER,
 )
 from ..skill import SkillIdentity
+from ..timing import Clock, Sleep
 from .auth import ClientIdStore, Credentials, TokenCache, credentials_from_grant, env_credentials
 from .envelope import ErrorContext, unwrap
 from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult, WireModel, is_plain_id
@@ -73,8 +74,6 @@ from .uploads import CheckedFile, check_media_url, check_upload_file
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
 ProgressFn = Callable[[int, int | None], None]
 """Called with (bytes done, bytes total or None)."""
 SessionListener = Callable[[Session], None]

@@ -23,6 +23,7 @@ import anyio.abc
 
 from ..errors import JobError, KlingError
 from ..policy import PROGRESS_HEARTBEAT_S, SAVE_PROGRESS_EVERY_S, UPDATES_KEPT
+from ..timing import Clock
 from .job import Job, JobKind, JobStatus, pid_alive
 from .store import JobStore
 
@@ -94,9 +95,7 @@ class _Live:
 class JobManager:
     """Starts, tracks, persists and resumes jobs."""
 
-    def __init__(
-        self, store: JobStore, *, resume: Resume | None = None, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, store: JobStore, *, resume: Resume | None = None, clock: Clock = time.time) -> None:
         self.store = store
         self._resume = resume
         self._clock = clock

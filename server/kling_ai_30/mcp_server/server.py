@@ -17,7 +17,7 @@ import inspect
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -37,6 +37,7 @@ from ..jobs.manager import JobUpdate
 from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S, MAX_MESSAGE_CHARS, WAIT_ARGUMENT_MAX_S
 from ..redaction import install_log_redaction
 from ..skill import SkillIdentity
+from ..timing import Clock, Sleep
 from .results import CreditsResult, JobResult, StateResult, UploadResult, job_result
 
 if TYPE_CHECKING:
@@ -90,8 +91,8 @@ def build_server(
     *,
     identity: SkillIdentity | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Sleep = anyio.sleep,
+    monotonic: Clock = time.monotonic,
 ) -> MCPServer[ServerState]:
     """The MCP server. Tests pass ``transport`` (the local backend without sockets), ``sleep``
     (so the backend's "wait 30 s" policies take no time) and ``monotonic`` (so bounded waits, such
