@@ -47,6 +47,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WaitBeforeJobId = Annotated[
+    float | None,
+    Field(description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_ARGUMENT_MAX_S),
+]
+"""``generate`` and ``export``: past it the job keeps running and the call returns its id."""
+
 INSTRUCTIONS = """\
 Makes ~30-second AI videos through the NemoVideo backend. Use `generate` for anything the user
 asks in words (it routes: export/credits/status requests are answered directly; media paths or
@@ -183,12 +189,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
                 max_length=MAX_MESSAGE_CHARS,
             ),
         ],
-        wait_seconds: Annotated[
-            float | None,
-            Field(
-                description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_ARGUMENT_MAX_S
-            ),
-        ] = None,
+        wait_seconds: WaitBeforeJobId = None,
     ) -> Annotated[CallToolResult, JobResult]:
         """Send a request to the video assistant: generate a clip from a prompt or the uploaded image,
         edit it (music, titles, captions, trim, aspect ratio), or ask anything. Export, credits and
@@ -232,12 +233,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
             str | None,
             Field(description="Absolute folder for the MP4 (default: the user's kling-ai-30 videos folder)."),
         ] = None,
-        wait_seconds: Annotated[
-            float | None,
-            Field(
-                description="How long to wait before returning a job_id (default ~45 s).", ge=0, le=WAIT_ARGUMENT_MAX_S
-            ),
-        ] = None,
+        wait_seconds: WaitBeforeJobId = None,
     ) -> Annotated[CallToolResult, JobResult]:
         """Render the current timeline to an MP4 (free, ~30-90 s), download it and return its absolute
         path, the download URL and a link to the project. Returns status "running" and a job_id when
