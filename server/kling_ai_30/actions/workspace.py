@@ -29,7 +29,7 @@ import httpx
 from .. import timeline
 from ..chat.conversation import Conversation, Reply, Status, check_message, state_changes
 from ..client.backend import BackendClient
-from ..client.models import Credits, SessionState, UploadResult
+from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
@@ -45,6 +45,7 @@ from .backend_state import adopt_legacy_projects, open_backend_state_dir, prune_
 from .export import ExportRun, RenderTimeoutError
 from .project_lock import ProjectLocks
 from .projects import DEFAULT_PROJECT, ProjectRecord, ProjectStore, check_project_key
+from .views import credits_view, reply_result, state_view, upload_message
 
 log = logging.getLogger(__name__)
 
@@ -750,62 +751,3 @@ def _status_to(ctx: JobContext) -> Callable[[Status], None]:
         ctx.update(status.phase, status.message)
 
     return report
-
-
-def reply_result(reply: Reply) -> dict[str, Any]:
-    """A conversation reply as a job result (no raw JSON, no tokens: text the user can read)."""
-    return {
-        "message": reply.text,
-        "silent": reply.silent,
-        "changes": [line for line in timeline.describe_changes(reply.changes).splitlines() if reply.changes],
-        "timeline": timeline.summarize(reply.state.state.draft),
-        "question": reply.question,
-        "recovered": reply.recovered,
-        "raw_video": reply.raw_video,
-    }
-
-
-def state_view(state: SessionState) -> dict[str, Any]:
-    draft = state.state.draft
-    tracks = timeline.read_tracks(draft)
-    return {
-        "summary": timeline.summarize(draft),
-        "exportable": timeline.is_exportable(draft),
-        "tracks": [
-            {
-                "kind": track.kind.value,
-                "label": track.label,
-                "segments": [
-                    {
-                        "start_s": seg.start_ms / 1000,
-                        "end_s": seg.end_ms / 1000,
-                        "label": seg.label,
-                        "text": seg.text,
-                        "volume": seg.volume,
-                    }
-                    for seg in track.segments
-                ],
-            }
-            for track in tracks
-        ],
-        "uploads": len(state.state.video_infos),
-        "message": timeline.summarize(draft),
-    }
-
-
-def credits_view(credits: Credits) -> dict[str, Any]:
-    return {
-        "available": credits.available,
-        "frozen": credits.frozen,
-        "total": credits.total,
-        "message": credits.describe(),
-    }
-
-
-def upload_message(result: UploadResult) -> str:
-    lines = []
-    for f in result.files:
-        size = f" {f.width}×{f.height}" if f.width and f.height else ""
-        length = f", {f.duration:.1f} s" if f.duration else ""
-        lines.append(f"✅ Uploaded {f.filename or 'file'} ({f.file_type or 'media'}{size}{length})")
-    return "\n".join(lines) or "The backend accepted the upload but listed no files."

@@ -207,7 +207,7 @@ def _sim_ready(args: argparse.Namespace, url: str) -> None:
 
 
 async def _credits(args: argparse.Namespace, workspace: Workspace, state: RunState) -> int:
-    from ..actions.workspace import credits_view
+    from ..actions.views import credits_view
 
     view = credits_view(await workspace.credits())
     emit(args, view)

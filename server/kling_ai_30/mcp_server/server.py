@@ -208,7 +208,7 @@ def _register_tools(server: MCPServer[ServerState]) -> None:
         """The account's credits: available, frozen (reserved for work in progress) and total."""
         workspace = await _workspace(ctx)
         try:
-            from ..actions.workspace import credits_view
+            from ..actions.views import credits_view
 
             view = credits_view(await workspace.credits())
         except KlingError as exc:
