@@ -39,7 +39,6 @@ from pathlib import Path
 import anyio
 from _common import FAST_BACKEND, machine_line, median, percentile, use_private_home, verdict, write_mp4_like
 
-from kling_ai_30.actions.export import ExportRun
 from kling_ai_30.client.backend import BackendClient, ProgressFn
 from kling_ai_30.client.session import Session
 from kling_ai_30.config import load_settings
@@ -47,6 +46,7 @@ from kling_ai_30.jobs.schedule import fixed_poll_delays, render_poll_delays
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
 from kling_ai_30.local.store import cdn_root
 from kling_ai_30.skill import load_identity
+from kling_ai_30.workspace.export import ExportRun
 
 TARGET_MEDIAN_S = 1.0
 SEED = 20_250_404
@@ -171,7 +171,7 @@ async def e2e_export(
     exported = await run.run()
     job = backend.store.render_job(exported.render_id)
     assert job is not None and job.completed_at_ms is not None
-    exported.path.unlink()
+    Path(exported.path).unlink()
     return Excess(client.landed_at - job.completed_at_ms / 1000, polls), exported.render_id
 
 

@@ -5,8 +5,9 @@ the command line::
 
     from kling_ai_30 import Workspace, load_settings
 
-    workspace = Workspace(load_settings())
-    ...
+    async with Workspace(load_settings()) as workspace:
+        outcome = await workspace.request("a 5-second preview of waves at sunset")
+        ...
 
 Names load on first use (PEP 562), so ``python -m kling_ai_30 serve`` does not pay for the
 client stack before the first tool call.
@@ -27,7 +28,7 @@ _EXPORTS = {
     "RoutePlan": "kling_ai_30.router",
     "Settings": "kling_ai_30.config",
     "SkillIdentity": "kling_ai_30.skill",
-    "Workspace": "kling_ai_30.actions.workspace",
+    "Workspace": "kling_ai_30.workspace.workspace",
     "build_server": "kling_ai_30.mcp_server.server",
     "load_identity": "kling_ai_30.skill",
     "load_settings": "kling_ai_30.config",

@@ -22,7 +22,8 @@ KlingError
  ├─ BackendUnavailableError        no answer: connection refused, DNS, timeout (``may_have_arrived``)
  │   └─ MessageInFlightError       a chat message may be on the backend, but no stream came back
  ├─ StreamError                    the chat stream broke or carried an error
- └─ JobError                       an unknown job id, or a job that cannot continue
+ ├─ JobError                       an unknown job id, or a job that cannot continue
+ └─ RenderTimeoutError             a render outlived the wait; it may still finish (the job resumes it)
 ```
 """
 
@@ -159,3 +160,7 @@ class StreamError(KlingError):
 
 class JobError(KlingError):
     """A job id that is unknown, or a job that cannot continue."""
+
+
+class RenderTimeoutError(KlingError):
+    """The render did not finish within the wait; it may still finish, and the job can resume."""

@@ -83,11 +83,9 @@ ACCEPT_WAIT_S = 60.0
 SAVE_PROGRESS_EVERY_S = 1.0  # progress-only updates are persisted at most this often
 UPDATES_KEPT = 64  # updates a waiter can catch up on; a longer burst only loses its oldest lines
 KEEP_FINISHED_JOBS = 200  # finished jobs kept on disk: enough for any conversation
+KEEP_PROJECT_HISTORY = 100  # uploads and exports remembered per project (each save writes them all)
 # Projects of MCP sessions over streamable HTTP (one per client session) are forgotten after a month idle.
 IDLE_HTTP_PROJECT_S = 30 * 24 * 3600
 # Loopback backends (`--local`, `demo`, `sim`, tests) get a new port, hence a new state folder, on
 # most runs: their folders are removed after a day unused, so they do not pile up.
 IDLE_LOOPBACK_STATE_S = 24 * 3600
-# A project lock file that cannot be read yet is taken as held for this long (its owner may be
-# between creating it and writing its pid), then as left behind by a crash.
-UNREADABLE_LOCK_GRACE_S = 10.0

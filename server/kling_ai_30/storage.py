@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -79,9 +80,13 @@ class Loaded:
 
 
 def load_json(path: Path) -> Loaded:
-    """Read JSON from ``path``; a corrupt file is set aside (renamed) and reported, never raised."""
+    """Read JSON from ``path``; a corrupt file is set aside (renamed) and reported, never raised.
+
+    Anything but a regular file (a FIFO, a device, a folder) is reported as unreadable without being
+    opened for reading: opening a FIFO would block until someone writes to it.
+    """
     try:
-        raw = path.read_bytes()
+        raw = _read_regular_file(path)
     except FileNotFoundError:
         return Loaded(None)
     except OSError as exc:  # permission denied, a folder where the file should be: report, go on
@@ -90,14 +95,35 @@ def load_json(path: Path) -> Loaded:
     try:
         return Loaded(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" thousands deep
-        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        try:
-            os.replace(path, aside)
-        except OSError:
-            log.warning("%s is corrupt and could not be moved aside; ignoring it", path)
-            return Loaded(None)
-        log.warning("%s was corrupt; moved it to %s and started afresh", path, aside)
-        return Loaded(None, set_aside=aside)
+        return Loaded(None, set_aside=set_aside(path))
+
+
+def set_aside(path: Path) -> Path | None:
+    """Rename a damaged file to ``<name>.corrupt-<time>`` (so it is neither lost nor read again);
+    returns where it went, or None when it could not be moved."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    number = 1
+    while aside.exists():  # another damaged copy this second: keep both
+        aside, number = path.with_name(f"{path.name}.corrupt-{stamp}-{number}"), number + 1
+    try:
+        os.replace(path, aside)
+    except OSError:
+        log.warning("%s is damaged and could not be moved aside; ignoring it", path)
+        return None
+    log.warning("%s was damaged; moved it to %s", path, aside)
+    return aside
+
+
+def _read_regular_file(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
 
 
 def sweep_temporary(directory: Path, *, older_than_s: float = 3600.0) -> int:

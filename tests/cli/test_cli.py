@@ -17,11 +17,11 @@ import httpx
 import numpy as np
 import pytest
 
-from kling_ai_30.actions.backend_state import backend_slug, backend_state_dir
 from kling_ai_30.cli import main
 from kling_ai_30.cli.demo import bundled_image
 from kling_ai_30.cli.local_run import command_settings, scratch_root
 from kling_ai_30.local import LocalBackend
+from kling_ai_30.workspace.backend_state import backend_slug, backend_state_dir
 
 from ..media import make_image, probe
 
@@ -199,6 +199,7 @@ def test_a_job_cut_off_before_the_backend_had_it_is_reported_honestly(
         "status": "running",
         "phase": "sending",
         "request": {"message": "generate a 5-second video of fog"},
+        "steps": [{"action": "sse", "text": "generate a 5-second video of fog"}],
         "before": {"draft": {}, "canvas": None},
         "accepted": False,
         "owner_pid": 1 << 30,
@@ -326,6 +327,7 @@ def test_a_new_request_while_an_interrupted_one_may_still_run_is_not_sent(
         "status": "running",
         "phase": "thinking",
         "request": {"message": "generate a 5-second video of fog"},
+        "steps": [{"action": "sse", "text": "generate a 5-second video of fog"}],
         "before": {"draft": {}, "canvas": None},
         "accepted": True,
         "owner_pid": dead_pid(),  # the process that sent it was killed

@@ -114,7 +114,7 @@ async def test_export_now_then_an_edit_exports_before_the_edit(mcp: Client, back
 async def test_an_export_failing_unexpectedly_after_a_generation_still_reports_the_paid_generation(
     mcp: Client, backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kling_ai_30.actions import export
+    from kling_ai_30.workspace import export
 
     async def disk_full(self: object, **kwargs: object) -> object:
         raise OSError(28, "No space left on device")

@@ -272,6 +272,7 @@ async def test_a_job_outlives_its_call_and_job_finishes_it(mcp: Client, backend:
 
 async def test_a_client_timeout_never_cancels_the_paid_work_nor_resends_it(mcp: Client, backend: LocalBackend) -> None:
     backend.configure(generation_seconds=0.6)
+    await mcp.call_tool("state", {})  # set up, so the cut below falls while the generation runs
     message = {"message": "generate a 5-second video of a volcano"}
     with pytest.raises(MCPError):
         await mcp.call_tool("generate", message, read_timeout_seconds=0.2)

@@ -20,10 +20,10 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
-from kling_ai_30.actions.backend_state import backend_state_dir
 from kling_ai_30.config import load_settings
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.mcp_server.server import build_server
+from kling_ai_30.workspace.backend_state import backend_state_dir
 
 RUN_SSE = "/run_sse"
 RENDER = "/api/render/proxy/lambda"

@@ -17,13 +17,13 @@ import httpx
 import pytest
 from mcp import Client
 
-from kling_ai_30.actions.export import ExportRun
 from kling_ai_30.cli import main
 from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.client.session import Session
 from kling_ai_30.config import load_settings
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.skill import SkillIdentity
+from kling_ai_30.workspace.export import ExportRun
 
 from .conftest import photo, text_of
 
@@ -332,7 +332,7 @@ async def export_against(backend: HostileBackend, dest: Path) -> Path:
             sleep=no_wait,
         )
         exported = await run.run()
-    return exported.path
+    return Path(exported.path)
 
 
 async def test_names_a_backend_supplies_never_escape_and_existing_files_are_never_overwritten(tmp_path: Path) -> None:

@@ -268,7 +268,7 @@ async def test_a_dropped_stream_is_recovered_from_the_state_and_never_sent_again
     assert fake_time.sleeps[0] == 30.0  # the first state check, on the recovery schedule
     assert messages_sent(backend) == 1
     job = read_disk(private_home).job(data["job_id"])
-    assert job["status"] == "done" and job["result"]["recovered"] is True
+    assert job["status"] == "done" and job["result"]["reply"]["recovered"] is True
 
 
 async def test_a_stream_closed_cleanly_after_the_reply_text_is_taken_as_the_reply(

@@ -12,7 +12,7 @@ import httpx
 
 from ..claude_chat import ChatCallbacks, ClaudeChat, api_problem, default_model
 from ..skill import read_skill_text, skill_body
-from .main import EXIT_OK, EXIT_USAGE
+from .exit_codes import EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     import httpx2  # the anthropic SDK's HTTP stack (a fork of httpx)

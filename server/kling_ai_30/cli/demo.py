@@ -11,13 +11,15 @@ import argparse
 import importlib.resources
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..jobs.job import Job, JobKind, JobStatus
-from ..jobs.manager import JobUpdate
-from .commands import RunState, job_view, open_workspace
-from .main import EXIT_FAILED, EXIT_OK
+from ..progress import Progress
+from .exit_codes import EXIT_FAILED, EXIT_OK
 from .progress import ProgressLine
+from .running import RunState, follow, open_workspace
+
+if TYPE_CHECKING:
+    from ..workspace.outcome import JobResult
 
 DEMO_TITLE = "Mountain Dreams"
 # The offline backend's pretend "generation" time: long enough to show progress, short enough
@@ -33,69 +35,48 @@ def bundled_image() -> Path:
 
 async def run_demo(args: argparse.Namespace, state: RunState) -> int:
     args.local = True  # the demo is the offline job by definition
+    args.wait = None  # and waits for everything
     image = Path(args.image).expanduser().absolute() if args.image else bundled_image()
     progress = ProgressLine(enabled=not (args.quiet or args.json))
-    steps: list[dict[str, Any]] = []
+    steps: list[JobResult] = []
     output_dir = Path(args.output_dir).expanduser().absolute() if args.output_dir else None
 
-    async def say(message: str) -> None:
-        progress.update(message)
+    async def show(update: Progress) -> None:
+        progress.update(update.message, update.fraction)
 
     async with open_workspace(args, sim=DEMO_BACKEND, output_dir=output_dir) as workspace:
-        workspace.auto_export = False  # the demo exports once, at the end
-
-        async def follow(job: Job) -> Job:
-            state.job = job
-
-            async def show(update: JobUpdate) -> None:
-                fraction = update.progress if update.job.kind is JobKind.EXPORT else None
-                progress.update(update.message or update.phase, fraction)
-
-            done = await workspace.jobs.wait(job.id, float("inf"), on_update=show)
-            state.job = None
-            return done
-
-        upload = await workspace.upload(args.project, path=str(image), on_status=say)
-        steps.append({"step": "upload", "message": upload["message"]})
-        progress.done(upload["message"])
-
+        upload = await workspace.upload(args.project, path=str(image), on_progress=show)
+        progress.done(upload.message)
         for request in (
             f"generate a {args.seconds}-second cinematic video from this image with slow camera movement",
             f'add the title "{DEMO_TITLE}" and calm lo-fi background music at 35%',
         ):
-            job, _ = await workspace.start_generate(request, key=args.project, on_status=say)
-            done = await follow(job)
-            progress.done(f"» {request}\n{_reply(done)}")
-            steps.append({"step": "generate", "request": request, **job_view(done)})
-            if done.status is not JobStatus.DONE:
+            # The demo exports once, at the end.
+            outcome = await workspace.send(request, key=args.project, auto_export=False, on_progress=show)
+            done = await follow(args, workspace, state, outcome, progress)
+            progress.done(f"» {request}\n{done.message}")
+            steps.append(done)
+            if done.status != "done":
                 return _finish(args, steps, EXIT_FAILED)
-
-        job, _ = await workspace.start_export(key=args.project, on_status=say)
-        done = await follow(job)
-        progress.done()
-        steps.append({"step": "export", **job_view(done)})
-        if done.status is not JobStatus.DONE or not done.result:
+        outcome = await workspace.export(key=args.project, on_progress=show)
+        exported = await follow(args, workspace, state, outcome, progress)
+        steps.append(exported)
+        if exported.status != "done" or exported.export is None:
             return _finish(args, steps, EXIT_FAILED)
-        timeline = (await workspace.state(args.project))["summary"]
-        result = done.result
+        timeline = (await workspace.state(args.project)).summary
         if args.json:
-            print(json.dumps({"path": result["path"], "timeline": timeline, "steps": steps}, ensure_ascii=False))
+            shown = [step.model_dump(mode="json") for step in steps]
+            print(json.dumps({"path": exported.export.path, "timeline": timeline, "steps": shown}, ensure_ascii=False))
         else:
             print(timeline)
-            print(result["message"])
-            print(result["path"])
+            print(exported.export.message)
+            print(exported.export.path)
         return EXIT_OK
 
 
-def _reply(job: Job) -> str:
-    if job.status is JobStatus.DONE and job.result:
-        return str(job.result.get("message", ""))
-    return str((job.error or {}).get("message") or job.message)
-
-
-def _finish(args: argparse.Namespace, steps: list[dict[str, Any]], code: int) -> int:
+def _finish(args: argparse.Namespace, steps: list[JobResult], code: int) -> int:
     if args.json:
-        print(json.dumps({"steps": steps}, ensure_ascii=False, default=str))
+        print(json.dumps({"steps": [step.model_dump(mode="json") for step in steps]}, ensure_ascii=False))
     else:
-        print(steps[-1].get("message", "The demo stopped."))
+        print(steps[-1].message if steps else "The demo stopped.")
     return code

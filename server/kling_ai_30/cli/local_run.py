@@ -25,7 +25,7 @@ import platformdirs
 
 from ..config import APP_DIR_NAME, Settings, load_settings
 from ..errors import ConfigError
-from ..jobs.job import pid_alive
+from ..processes import pid_alive
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,6 @@
 """``kling-ai-30``: parse the command line and hand over to the command. No logic lives here.
 
-Exit codes: 0 done; 1 the backend or the job failed, or the request was not sent because an
-earlier one is still running; 2 bad input or configuration (as for a usage error), also when a job
-fails on it (exporting an empty project); 3 a job is still running when ``--wait`` ran out; 130
-interrupted (Ctrl-C).
+Exit codes: ``exit_codes``.
 """
 
 from __future__ import annotations
@@ -15,12 +12,6 @@ from collections.abc import Sequence
 
 from ..redaction import install_log_redaction
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_RUNNING = 3
-EXIT_INTERRUPTED = 130
-
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -30,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use a local backend started in this process (offline; no account needed)",
     )
-    # None stands for the default project; the name itself has one home (actions.projects), not
+    # None stands for the default project; the name itself has one home (workspace.projects), not
     # imported here so that `--help` stays fast.
     common.add_argument("--project", default=None, help="which saved project to use (default: the default one)")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress display")

@@ -16,15 +16,19 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import anyio
 import anyio.abc
 
 from ..errors import JobError, KlingError
 from ..policy import PROGRESS_HEARTBEAT_S, SAVE_PROGRESS_EVERY_S, UPDATES_KEPT
+from ..processes import pid_alive
+from ..progress import OnProgress, Progress
+from ..results import Failure
 from ..timing import Clock
-from .job import Job, JobKind, JobStatus, pid_alive
+from .job import Job, JobKind, JobRequest, JobStatus, Snapshot
+from .output import JobOutput
+from .plan import PlanStep
 from .store import JobStore
 
 log = logging.getLogger(__name__)
@@ -37,25 +41,28 @@ class JobContext:
         self._manager = manager
         self.job = job
 
-    def update(self, phase: str, message: str, progress: float | None = None) -> None:
+    def update(self, phase: str, message: str, fraction: float | None = None) -> None:
+        """Report progress (``fraction`` 0..1 when the step can tell)."""
         job = self.job
         phase_changed = phase != job.phase
         job.phase, job.message = phase, message
-        if progress is not None:
-            job.progress = max(0.0, min(1.0, progress))
-        self._manager._changed(job, persist=phase_changed)
+        if fraction is not None:
+            fraction = max(0.0, min(1.0, fraction))
+            job.progress = fraction
+        self._manager._changed(job, Progress(message, fraction, phase), persist=phase_changed)
 
     def mark_accepted(self) -> None:
         if not self.job.accepted:
             self.job.accepted = True
-            self._manager._changed(self.job, persist=True)
+            self.save()
 
     def add_render_id(self, render_id: str) -> None:
         self.job.render_ids.append(render_id)
-        self._manager._changed(self.job, persist=True)
+        self.save()
 
     def save(self) -> None:
-        self._manager._changed(self.job, persist=True)
+        """Persist the job now (its plan, step or result changed)."""
+        self._manager._changed(self.job, None, persist=True)
 
     @property
     def stopping(self) -> bool:
@@ -63,23 +70,8 @@ class JobContext:
         return self._manager._stopping()
 
 
-@dataclass(frozen=True)
-class JobUpdate:
-    """One progress report of a job, as it was when reported."""
-
-    job: Job
-    phase: str
-    message: str
-    progress: float | None
-
-    @classmethod
-    def now(cls, job: Job) -> JobUpdate:
-        return cls(job, job.phase, job.message, job.progress)
-
-
-Work = Callable[[JobContext], Awaitable[dict[str, Any]]]
+Work = Callable[[JobContext], Awaitable[JobOutput]]
 Resume = Callable[[Job], Work | None]
-UpdateFn = Callable[[JobUpdate], Awaitable[None]]
 
 
 @dataclass
@@ -88,7 +80,7 @@ class _Live:
     changed: anyio.Event = field(default_factory=anyio.Event)
     done: anyio.Event = field(default_factory=anyio.Event)
     last_saved: float = 0.0
-    history: deque[JobUpdate] = field(default_factory=lambda: deque(maxlen=UPDATES_KEPT))
+    history: deque[Progress] = field(default_factory=lambda: deque(maxlen=UPDATES_KEPT))
     count: int = 0
 
 
@@ -117,10 +109,10 @@ class JobManager:
         project: str,
         work: Work,
         *,
-        request: dict[str, Any] | None = None,
-        before: dict[str, Any] | None = None,
+        request: JobRequest,
+        steps: list[PlanStep],
+        before: Snapshot | None = None,
         session_id: str | None = None,
-        steps: list[dict[str, Any]] | None = None,
         job_id: str | None = None,
     ) -> Job:
         """Run ``work`` as a new job; raises ``JobError`` (and runs nothing) when the job cannot be saved."""
@@ -128,20 +120,18 @@ class JobManager:
             id=job_id or Job.new_id(kind),
             kind=kind,
             project=project,
-            request=dict(request or {}),
+            request=request,
             before=before,
             owner_pid=os.getpid(),
             session_id=session_id,
-            steps=list(steps or []),
+            steps=steps,
             created_at=self._clock(),
             updated_at=self._clock(),
         )
         self._launch(job, work)
         return job
 
-    def record(
-        self, kind: JobKind, project: str, result: dict[str, Any], *, request: dict[str, Any] | None = None
-    ) -> Job:
+    def record(self, kind: JobKind, project: str, result: JobOutput, *, request: JobRequest) -> Job:
         """A job that finished at once (a request answered directly), kept so its id works like any other."""
         job = Job(
             id=Job.new_id(kind),
@@ -150,8 +140,8 @@ class JobManager:
             status=JobStatus.DONE,
             phase="done",
             progress=1.0,
-            message=str(result.get("message", "Done.")),
-            request=dict(request or {}),
+            message=result.message or "Done.",
+            request=request,
             result=result,
             owner_pid=os.getpid(),
             created_at=self._clock(),
@@ -200,7 +190,7 @@ class JobManager:
         work = self._resume(job) if self._resume is not None else None
         if work is None:
             job.status = JobStatus.FAILED
-            job.error = {"type": "JobError", "code": None, "message": "This job cannot be resumed after a restart."}
+            job.error = Failure(type="JobError", message="This job cannot be resumed after a restart.")
             self.store.save(job)
             return job
         job.owner_pid = os.getpid()
@@ -208,8 +198,8 @@ class JobManager:
         self._launch(job, work)
         return job
 
-    async def wait(self, job_id: str, budget_s: float, on_update: UpdateFn | None = None) -> Job:
-        """Wait up to ``budget_s`` for the job to finish, calling ``on_update`` for every update in
+    async def wait(self, job_id: str, budget_s: float, on_progress: OnProgress | None = None) -> Job:
+        """Wait up to ``budget_s`` for the job to finish, calling ``on_progress`` for every update in
         order (none is skipped when several land at once, so "🎬 Raw video ready" is never lost) and
         at least every ``PROGRESS_HEARTBEAT_S`` (progress notifications keep clients from timing out)."""
         live = self._live.get(job_id)
@@ -224,12 +214,13 @@ class JobManager:
                 event = live.changed
                 with anyio.move_on_after(PROGRESS_HEARTBEAT_S):
                     await event.wait()
-                if on_update is None or live.job.finished:
+                if on_progress is None or live.job.finished:
                     continue
                 fresh = min(live.count - seen, len(live.history))
                 seen = live.count
-                for update in list(live.history)[len(live.history) - fresh :] if fresh else [JobUpdate.now(live.job)]:
-                    await on_update(update)
+                now = Progress(live.job.message or live.job.phase, None, live.job.phase)
+                for update in list(live.history)[len(live.history) - fresh :] if fresh else [now]:
+                    await on_progress(update)
         return live.job
 
     # ------------------------------------------------------------ internals
@@ -268,21 +259,20 @@ class JobManager:
                 return
             job.status = JobStatus.FAILED
             if isinstance(exc, KlingError):
-                job.error = {"type": type(exc).__name__, "code": exc.code, "message": str(exc)}
+                job.error = Failure(type=type(exc).__name__, code=exc.code, message=str(exc))
                 log.info("job %s failed (%s): %s", job.id, type(exc).__name__, exc)
             else:
                 log.exception("job %s failed unexpectedly", job.id)
-                job.error = {
-                    "type": "InternalError",
-                    "code": None,
-                    "message": "An internal error stopped this job; the details are in the server log. Try again.",
-                }
-            job.phase, job.message = "failed", job.error["message"]
+                job.error = Failure(
+                    type="InternalError",
+                    message="An internal error stopped this job; the details are in the server log. Try again.",
+                )
+            job.phase, job.message = "failed", job.error.message
         else:
             job.status = JobStatus.DONE
             job.result = result
             job.phase, job.progress = "done", 1.0
-            job.message = str(result.get("message", "Done."))
+            job.message = result.message or "Done."
         finally:
             job.updated_at = self._clock()
             if job.finished:
@@ -299,7 +289,7 @@ class JobManager:
         live.job.message = "Interrupted when the server stopped; ask for this job again to resume it."
         self._persist(live)
 
-    def _changed(self, job: Job, *, persist: bool) -> None:
+    def _changed(self, job: Job, progress: Progress | None, *, persist: bool) -> None:
         live = self._live.get(job.id)
         job.updated_at = self._clock()
         if live is None:
@@ -307,9 +297,10 @@ class JobManager:
             return
         if persist or self._clock() - live.last_saved >= SAVE_PROGRESS_EVERY_S:
             self._persist(live)
-        live.history.append(JobUpdate.now(job))
-        live.count += 1
-        self._notify(live)
+        if progress is not None:
+            live.history.append(progress)
+            live.count += 1
+            self._notify(live)
 
     def _persist(self, live: _Live) -> None:
         try:

@@ -1,41 +1,58 @@
 """Jobs on disk: one small JSON file per job, written atomically.
 
 One file per job (not one registry file) because several servers may run at once (Claude
-Desktop and Claude Code each start their own), and each writes only the jobs it owns.
+Desktop and Claude Code each start their own), and each writes only the jobs it owns. A record
+that no longer validates is damaged: it is set aside (``<id>.json.corrupt-<time>``) and the user
+is told, once, by name.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ..policy import KEEP_FINISHED_JOBS
-from ..storage import atomic_write_json, ensure_private_dir, load_json, sweep_temporary
+from ..storage import atomic_write_json, ensure_private_dir, load_json, set_aside, sweep_temporary
 from .job import Job, is_job_id
 
 log = logging.getLogger(__name__)
 
+Tell = Callable[[str], None]
+"""Passes on a note the user should hear once (a damaged record set aside)."""
+
 
 class JobStore:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, tell: Tell) -> None:
         self.directory = directory
-        self.notices: list[str] = []
-        """Human-readable notes about files that were set aside, for the next tool result."""
+        self._tell = tell
 
     def save(self, job: Job) -> None:
         ensure_private_dir(self.directory)
-        atomic_write_json(self._path(job.id), job.to_dict())
+        atomic_write_json(self._path(job.id), job.model_dump(mode="json"))
 
     def load(self, job_id: str) -> Job | None:
+        """The job, or None when it is unknown, unreadable or damaged (the latter two are told)."""
         if not is_job_id(job_id):
             return None
-        loaded = load_json(self._path(job_id))
+        path = self._path(job_id)
+        loaded = load_json(path)
         problem = loaded.problem(f"The saved record of job {job_id}")
         if problem is not None:
-            self.notices.append(problem + ".")
-        job = Job.from_dict(loaded.value)
-        if loaded.value is not None and job is None:
-            self.notices.append(f"The saved record of job {job_id} could not be read and was ignored.")
+            self._tell(problem + ".")
+        if loaded.value is None and not path.exists():
+            return None  # unknown, or set aside just now (and told)
+        try:
+            job = Job.model_validate(loaded.value)
+        except ValidationError:
+            job = None
+        if job is None or job.id != job_id:
+            aside = set_aside(path)
+            where = f" and was moved to {aside}" if aside is not None else ""
+            self._tell(f"The saved record of job {job_id} was damaged{where}; that job cannot be followed any more.")
+            return None
         return job
 
     def all(self) -> list[Job]:

@@ -11,9 +11,6 @@ and its timeline with it. So the state directory holds::
 ``mega-api-prod.nemovideo.ai`` for the default backend, ``127.0.0.1_8787`` for a local one. Loopback
 backends (``--local``, ``demo``, a ``sim``, tests) get a new port on most runs, so their folders are
 removed after a day unused (``policy.IDLE_LOOPBACK_STATE_S``).
-
-Projects saved by earlier versions (``<state>/projects/<key>.json``, whatever the backend) move into
-their backend's folder on first use (the record names its backend), with the jobs of their session.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
-import os
 import re
 import shutil
 import time
@@ -29,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..policy import IDLE_LOOPBACK_STATE_S
-from ..storage import ensure_private_dir, load_json
+from ..storage import ensure_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -103,38 +99,3 @@ def _last_used(folder: Path) -> float:
         with contextlib.suppress(OSError):
             newest = max(newest, path.stat().st_mtime)
     return newest
-
-
-def adopt_legacy_projects(state_dir: Path, api_url: str, target: Path) -> None:
-    """Move the projects an earlier version saved for this backend (and their jobs) into ``target``."""
-    legacy = state_dir / "projects"
-    if not legacy.is_dir():
-        return
-    slug = backend_slug(api_url)
-    sessions: set[str] = set()
-    for path in sorted(legacy.glob("*.json")):
-        data = load_json(path).value
-        if not isinstance(data, dict) or not isinstance(data.get("api_url"), str) or not data["api_url"]:
-            continue
-        if backend_slug(data["api_url"]) != slug or (target / "projects" / path.name).exists():
-            continue
-        session = data.get("session")
-        if isinstance(session, dict) and isinstance(session.get("session_id"), str):
-            sessions.add(session["session_id"])
-        _move(path, target / "projects" / path.name)
-    jobs = state_dir / "jobs"
-    for path in sorted(jobs.glob("*.json")) if sessions and jobs.is_dir() else ():
-        data = load_json(path).value
-        if isinstance(data, dict) and data.get("session_id") in sessions:
-            _move(path, target / "jobs" / path.name)
-    for folder in (legacy, jobs):
-        with contextlib.suppress(OSError):
-            folder.rmdir()  # only once empty: other backends' records stay until their turn
-
-
-def _move(source: Path, destination: Path) -> None:
-    try:
-        ensure_private_dir(destination.parent)
-        os.replace(source, destination)
-    except OSError as exc:
-        log.warning("could not move %s to %s: %s", source, destination, exc)

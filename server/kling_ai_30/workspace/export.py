@@ -31,48 +31,19 @@ from ..errors import (
     InputError,
     KlingError,
     RenderFailedError,
+    RenderTimeoutError,
     ServerError,
 )
 from ..jobs.schedule import render_poll_delays
 from ..mp4info import read_mp4_info
 from ..policy import RENDER_MAX_WAIT_S, RENDER_SUBMIT_RETRIES
+from ..results import ExportView
 from ..timing import Clock, Sleep
 
 log = logging.getLogger(__name__)
 
 Report = Callable[[str, str, float | None], None]
 """(phase, message, progress 0..1 or None)"""
-
-
-class RenderTimeoutError(KlingError):
-    """The render did not finish within the wait; it may still finish, and the job can resume."""
-
-
-@dataclass(frozen=True)
-class Exported:
-    path: Path
-    url: str | None
-    render_id: str
-    task_link: str | None
-    size_bytes: int
-    duration_s: float | None
-    width: int | None
-    height: int | None
-
-    def as_result(self) -> dict[str, Any]:
-        size = f"{self.width}×{self.height}, " if self.width and self.height else ""
-        length = f"{self.duration_s:.1f} s, " if self.duration_s else ""
-        return {
-            "path": str(self.path),
-            "url": self.url,
-            "render_id": self.render_id,
-            "task_link": self.task_link,
-            "size_bytes": self.size_bytes,
-            "duration_s": self.duration_s,
-            "width": self.width,
-            "height": self.height,
-            "message": f"✅ Video ready: {self.path} ({size}{length}{self.size_bytes / 1e6:.1f} MB)",
-        }
 
 
 @dataclass
@@ -89,7 +60,7 @@ class ExportRun:
     max_wait_s: float = RENDER_MAX_WAIT_S
     poll_delays: Callable[[], Iterator[float]] = render_poll_delays
 
-    async def run(self, *, resume_render_id: str | None = None) -> Exported:
+    async def run(self, *, resume_render_id: str | None = None) -> ExportView:
         """Export the session's current draft (or finish the render ``resume_render_id``).
 
         A render that ends as failed is started again once with a new id; a resumed render's
@@ -189,9 +160,11 @@ class ExportRun:
                     "complete: ask for this job again to keep waiting (nothing is rendered twice)."
                 )
 
-    async def _deliver(self, status: RenderStatus, draft: Any) -> Exported:
+    async def _deliver(self, status: RenderStatus, draft: Any) -> ExportView:
         assert status.output_url is not None
         self.report("downloading", "Downloading the MP4…", 0.0)
+        if draft is None:
+            draft = await self._draft_for_name()  # a resumed render: the file is still named after its title
         name = safe_filename(f"{_title_of(draft)}-{status.id}")
 
         def progress(done: int, total: int | None) -> None:
@@ -209,16 +182,26 @@ class ExportRun:
         except KlingError:
             link = None  # the video is delivered; a missing link is not worth failing for
         info = read_mp4_info(path)
-        return Exported(
-            path=path,
+        size_bytes = path.stat().st_size
+        shape = f"{info.width}×{info.height}, " if info.width and info.height else ""
+        length = f"{info.duration_s:.1f} s, " if info.duration_s else ""
+        return ExportView(
+            message=f"✅ Video ready: {path} ({shape}{length}{size_bytes / 1e6:.1f} MB)",
+            path=str(path),
             url=status.output_url,
             render_id=status.id,
             task_link=link,
-            size_bytes=path.stat().st_size,
+            size_bytes=size_bytes,
             duration_s=info.duration_s,
             width=info.width,
             height=info.height,
         )
+
+    async def _draft_for_name(self) -> Any:
+        try:
+            return (await self.client.state(self.session)).state.draft
+        except KlingError:
+            return None  # the video is what matters; a generic name will do
 
 
 def _title_of(draft: Any) -> str:

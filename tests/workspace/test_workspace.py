@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import subprocess
 import sys
@@ -10,15 +10,13 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import anyio
 import pytest
 
-from kling_ai_30.actions.backend_state import backend_slug, backend_state_dir
-from kling_ai_30.actions.workspace import Workspace
 from kling_ai_30.config import load_settings
 from kling_ai_30.errors import InputError, JobError
-from kling_ai_30.jobs.job import JobStatus
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
+from kling_ai_30.workspace.backend_state import backend_slug, backend_state_dir
+from kling_ai_30.workspace.workspace import Workspace
 
 from ..conftest import FAST
 from ..media import make_image
@@ -28,12 +26,12 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 async def workspace(base_url: str) -> AsyncIterator[Workspace]:
-    ws = Workspace(load_settings({}, api_url=base_url, web_url=base_url))
-    async with anyio.create_task_group() as group:
-        ws.jobs.attach(group)
+    async with Workspace(load_settings({}, api_url=base_url, web_url=base_url)) as ws:
         yield ws
-        group.cancel_scope.cancel()
-    await ws.aclose()
+
+
+def follow_up(job_id: str) -> str:
+    return f"follow {job_id}"
 
 
 async def test_a_lost_session_is_told_to_its_own_project_only(workspace: Workspace, backend: LocalBackend) -> None:
@@ -51,12 +49,9 @@ async def test_projects_keep_their_own_backend_sessions(workspace: Workspace, ba
     one = await workspace.project("one")
     two = await workspace.project("two")
     assert one.session.session_id != two.session.session_id
-    again = Workspace(workspace.settings)
-    try:
+    async with Workspace(workspace.settings) as again:
         reopened = await again.project("one")
         assert reopened.session.session_id == one.session.session_id  # a restart continues the timeline
-    finally:
-        await again.aclose()
 
 
 async def test_idle_http_session_projects_are_pruned_named_ones_kept(base_url: str, private_home: object) -> None:
@@ -68,8 +63,8 @@ async def test_idle_http_session_projects_are_pruned_named_ones_kept(base_url: s
     long_ago = time.time() - 60 * 24 * 3600
     for name in ("http-oldsession", "default"):
         os.utime(folder / f"{name}.json", (long_ago, long_ago))
-    workspace = Workspace(settings)
-    await workspace.aclose()
+    async with Workspace(settings):
+        pass
     assert sorted(p.stem for p in folder.glob("*.json")) == ["default", "http-newsession"]
 
 
@@ -87,16 +82,11 @@ async def test_a_project_on_another_backend_leaves_this_backends_project_alone(
     workspace: Workspace, other_backend: str
 ) -> None:
     mine = await workspace.project()
-    elsewhere = Workspace(workspace.settings.model_copy(update={"api_url": other_backend, "web_url": other_backend}))
-    try:
+    other_settings = workspace.settings.model_copy(update={"api_url": other_backend, "web_url": other_backend})
+    async with Workspace(other_settings) as elsewhere:
         await elsewhere.project()  # the default project, on the other backend
-    finally:
-        await elsewhere.aclose()
-    again = Workspace(workspace.settings)
-    try:
+    async with Workspace(workspace.settings) as again:
         assert (await again.project()).session.session_id == mine.session.session_id
-    finally:
-        await again.aclose()
 
 
 async def test_state_of_loopback_backends_unused_for_a_day_is_removed(base_url: str) -> None:
@@ -108,31 +98,11 @@ async def test_state_of_loopback_backends_unused_for_a_day_is_removed(base_url: 
     for name in ("127.0.0.1_40001", "localhost_40002", "mega-api-prod.nemovideo.ai"):
         for folder in (root / name, root / name / "projects"):
             os.utime(folder, (old, old))
-    await Workspace(settings).aclose()
+    async with Workspace(settings):
+        pass
     left = sorted(p.name for p in root.iterdir())
     # Old loopback ones go; the real backend's and a recent loopback one stay.
     assert left == sorted(["127.0.0.1_40003", "mega-api-prod.nemovideo.ai", backend_slug(base_url)])
-
-
-async def test_a_project_saved_by_an_earlier_version_is_kept_for_its_backend(
-    base_url: str, backend: LocalBackend
-) -> None:
-    settings = load_settings({}, api_url=base_url, web_url=base_url)
-    first = Workspace(settings)
-    try:
-        session = (await first.project()).session
-    finally:
-        await first.aclose()
-    # The earlier layout: <state>/projects/default.json, whatever the backend.
-    saved = backend_state_dir(settings.state_dir, base_url) / "projects" / "default.json"
-    (settings.state_dir / "projects").mkdir()
-    saved.rename(settings.state_dir / "projects" / "default.json")
-    again = Workspace(settings)
-    try:
-        assert (await again.project()).session.session_id == session.session_id
-    finally:
-        await again.aclose()
-    assert not (settings.state_dir / "projects").exists()
 
 
 # --------------------------------------------------------------------------- jobs
@@ -144,12 +114,12 @@ async def test_a_job_that_cannot_be_saved_is_not_started_and_sends_nothing(
     await workspace.project()
     (workspace.state_dir / "jobs").write_text("a file where the jobs folder goes", encoding="utf-8")
     with pytest.raises(JobError, match="nothing was sent"):
-        await workspace.start_generate("generate a 5-second video of a dune")
-    assert workspace.jobs.running("default") is None  # no job left behind as "running"
-    assert workspace.locks.holder("default") is None
+        await workspace.send("generate a 5-second video of a dune")
+    assert workspace.running_job("default") is None  # no job left behind as "running"
+    assert workspace.lock_holder("default") is None
     (workspace.state_dir / "jobs").unlink()
-    job, reused = await workspace.start_generate("generate a 5-second video of a dune")
-    assert not reused and (await workspace.jobs.wait(job.id, 60)).status is JobStatus.DONE
+    outcome = await workspace.send("generate a 5-second video of a dune")
+    assert not outcome.reused and (await workspace.follow(outcome, 60, follow_up)).status == "done"
     assert sum(1 for r in backend.store.requests() if r.path == "/run_sse") == 1
 
 
@@ -158,48 +128,67 @@ async def test_a_message_too_long_is_refused_before_its_attachment_is_uploaded(
 ) -> None:
     photo = make_image(tmp_path / "photo.jpg")
     with pytest.raises(InputError, match="keep it under 4000"):
-        await workspace.handle("x" * 4001, attachments=[str(photo)])
+        await workspace.request("x" * 4001, attachments=[str(photo)])
     assert backend.store.requests() == []
 
 
 # ------------------------------------------------------------- across processes
 
 
-def write_lock(workspace: Workspace, pid: int, job_id: str) -> Path:
-    path = workspace.state_dir / "locks" / "default.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"pid": pid, "job_id": job_id}), encoding="utf-8")
-    return path
+HOLD_LOCK = """
+import json, os, sys, time
+from filelock import FileLock
+lock = FileLock(sys.argv[1], thread_local=False)
+lock.acquire()
+with open(sys.argv[2], "w") as f:
+    json.dump({"pid": os.getpid(), "job_id": "gen_0123456789ab"}, f)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def lock_held_by_another_process(workspace: Workspace) -> Iterator[subprocess.Popen[str]]:
+    """Another kling-ai-30 process (as Desktop beside Code) generating in project ``default``."""
+    folder = workspace.state_dir / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(folder / "default.lock"), str(folder / "default.holder.json")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "held"
+        yield process
+    finally:
+        process.kill()
+        process.communicate()  # waits, and closes its pipes
 
 
 async def test_a_project_another_process_is_generating_in_is_left_alone_and_the_user_told(
     workspace: Workspace, backend: LocalBackend
 ) -> None:
-    other = Workspace(workspace.settings)  # a second server over the same state (Desktop and Code)
-    try:
-        async with anyio.create_task_group() as group:
-            other.jobs.attach(group)
-            lock = write_lock(other, 1, "gen_0123456789ab")  # process 1 is alive, and not us
+    async with Workspace(workspace.settings) as other:  # a second server over the same state
+        with lock_held_by_another_process(other) as process:
             with pytest.raises(JobError) as refused:
-                await other.handle("generate a 5-second video of a lagoon")
-            group.cancel_scope.cancel()
-    finally:
-        await other.aclose()
-    told = str(refused.value)
-    assert "not sent" in told and "process 1" in told and "gen_0123456789ab" in told and "Try again" in told
-    assert json.loads(lock.read_text(encoding="utf-8"))["pid"] == 1  # theirs, untouched
+                await other.request("generate a 5-second video of a lagoon")
+            told = str(refused.value)
+            assert f"process {process.pid}" in told
+    assert "not sent" in told and "gen_0123456789ab" in told and "Try again" in told
     assert not [r for r in backend.store.requests() if r.path == "/run_sse"]
 
 
 async def test_a_lock_left_by_a_process_that_is_gone_is_taken_over_and_released_after_the_job(
     workspace: Workspace, backend: LocalBackend
 ) -> None:
-    lock = write_lock(workspace, dead_pid(), "gen_0123456789ab")
-    job, _ = await workspace.start_generate("generate a 5-second video of a lagoon")
-    holder = workspace.locks.holder("default")
-    assert holder is not None and holder.pid == os.getpid() and holder.job_id == job.id
-    assert (await workspace.jobs.wait(job.id, 60)).status is JobStatus.DONE
-    assert not lock.exists()
+    with lock_held_by_another_process(workspace):
+        pass  # it held the lock, and was killed: the kernel let go of the lock
+    outcome = await workspace.send("generate a 5-second video of a lagoon")
+    holder = workspace.lock_holder("default")
+    assert holder is not None and holder.pid == os.getpid() and holder.job_id == outcome.job.id
+    assert (await workspace.follow(outcome, 60, follow_up)).status == "done"
+    assert workspace.lock_holder("default") is None
 
 
 def dead_pid() -> int:

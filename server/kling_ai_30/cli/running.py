@@ -1,0 +1,81 @@
+"""A command's workspace and the job it follows: opened for the command, followed with a live
+status line, and told to the user when the command is interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..progress import Progress
+from .local_run import command_settings
+from .output import emit_notices
+from .progress import ProgressLine
+
+if TYPE_CHECKING:
+    # The workspace pulls in the whole client and chat stack: imported when a command needs it,
+    # so `--help` and `route` stay fast.
+    from ..workspace.outcome import JobResult, Outcome
+    from ..workspace.workspace import Workspace
+
+
+@dataclass
+class RunState:
+    """What an interrupted command needs to tell the user."""
+
+    job_id: str | None = None
+    local: bool = False
+
+
+@contextlib.asynccontextmanager
+async def open_workspace(
+    args: argparse.Namespace, *, sim: dict[str, Any] | None = None, **overrides: Any
+) -> AsyncIterator[Workspace]:
+    """A workspace for the command: the real backend, or with ``--local`` one started in-process
+    (configured by ``sim``; see ``local_run``). Its notes are printed when the command ends."""
+    with command_settings(args, sim=sim, **overrides) as settings:
+        from ..workspace.workspace import Workspace
+
+        async with Workspace(settings) as workspace:
+            try:
+                yield workspace
+            finally:
+                emit_notices(workspace.notices(getattr(args, "project", None)))
+
+
+async def follow(
+    args: argparse.Namespace, workspace: Workspace, state: RunState, outcome: Outcome, progress: ProgressLine
+) -> JobResult:
+    """Wait for the outcome's job with a live status line; ``--wait`` bounds the wait (the job goes
+    on, and ``kling-ai-30 job <id>`` follows it later)."""
+
+    async def show(update: Progress) -> None:
+        progress.update(update.message or update.phase, update.fraction)
+
+    state.job_id = outcome.job.id
+    budget = args.wait if getattr(args, "wait", None) is not None else float("inf")
+    # `--wait` counts from when the backend has the message: exiting before that would cut the
+    # request off unsent, and `kling-ai-30 job` could then only say so.
+    result = await workspace.follow(outcome, budget, follow_up, on_progress=show, until_sent=True)
+    progress.done()
+    state.job_id = None if result.status != "running" else result.job_id
+    return result
+
+
+def follow_up(job_id: str) -> str:
+    return f"it keeps running; check on it with: kling-ai-30 job {job_id}"
+
+
+def tell_interrupted(state: RunState) -> None:
+    lines = ["Interrupted."]
+    if state.job_id is not None and not state.local:
+        lines.append(
+            f"The backend keeps working on it (nothing was cancelled or sent twice). Pick it up with: "
+            f"kling-ai-30 job {state.job_id}"
+        )
+    elif state.local:
+        lines.append("The local backend stopped with this command, so its work stopped too.")
+    print("\n" + "\n".join(lines), file=sys.stderr)

@@ -1,0 +1,74 @@
+"""The MCP server's workspace: opened in the background right after start-up, owned by one task.
+
+The host gets its ``initialize`` answer before any of this (the workspace pulls in the client and
+chat stack: its imports run in a worker thread, off the event loop). A server whose settings are
+unusable still starts: the workspace is not opened, every tool call says what is wrong, and the
+next call tries again, so a fixed setting takes effect without a restart.
+
+One task enters the workspace (``async with``) and leaves it when the server stops: its task
+group, where jobs run, must be entered and left by the same task.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import anyio
+import anyio.abc
+
+from ..errors import KlingError
+
+if TYPE_CHECKING:
+    from ..workspace.workspace import Workspace
+
+_HEAVY = "kling_ai_30.workspace.workspace"
+"""The module whose import brings in everything a workspace needs."""
+
+
+class WorkspaceHost:
+    def __init__(self, make: Callable[[], Workspace], group: anyio.abc.TaskGroup) -> None:
+        self._make = make
+        self._group = group
+        self._ready = anyio.Event()
+        self._workspace: Workspace | None = None
+        self._error: KlingError | None = None
+        self._opening = False
+        self._stop = anyio.Event()
+
+    def open_soon(self) -> None:
+        """Start opening the workspace in the background (once at a time)."""
+        if not self._opening and self._workspace is None:
+            self._opening = True
+            self._ready = anyio.Event()
+            self._group.start_soon(self._own, name="workspace")
+
+    async def workspace(self) -> Workspace:
+        """The open workspace; a ``KlingError`` (unusable settings) is raised again until fixed."""
+        if self._workspace is None:
+            if self._error is not None and not self._opening:
+                self._error = None
+                self.open_soon()  # settings may have been fixed since: try again
+            self.open_soon()
+            await self._ready.wait()
+        if self._workspace is None:
+            assert self._error is not None
+            raise self._error
+        return self._workspace
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _own(self) -> None:
+        try:
+            await anyio.to_thread.run_sync(importlib.import_module, _HEAVY)
+            workspace = self._make()
+        except KlingError as exc:
+            self._error, self._opening = exc, False
+            self._ready.set()
+            return
+        async with workspace:
+            self._workspace, self._opening = workspace, False
+            self._ready.set()
+            await self._stop.wait()

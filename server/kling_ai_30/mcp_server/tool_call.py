@@ -1,0 +1,122 @@
+"""One tool call, the same way for every tool: its workspace and project, its progress
+notifications, its failure as an ``isError`` result, and its result as text plus structured content.
+
+    async with tool_call(ctx) as call:
+        view = await call.workspace.state(call.project, on_progress=call.progress)
+        return call.result(view)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ResourceLink, TextContent
+
+from ..errors import KlingError
+from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
+from ..progress import Progress
+from ..workspace.projects import DEFAULT_PROJECT, HTTP_PROJECT_PREFIX
+from .host import WorkspaceHost
+
+if TYPE_CHECKING:
+    from ..results import View
+    from ..workspace.outcome import JobResult, Outcome
+    from ..workspace.workspace import Workspace
+
+
+class ToolCall:
+    def __init__(self, ctx: Context, workspace: Workspace) -> None:
+        self._ctx = ctx
+        self.workspace = workspace
+        self.project = _project_of(ctx)
+        self._last = 0.0
+
+    async def progress(self, update: Progress) -> None:
+        """A progress notification; values only ever go up (the spec requires it)."""
+        if update.fraction is not None:
+            value = max(self._last + 0.01, update.fraction * 100)
+            total: float | None = 100.0 if value <= 100 else None
+        else:
+            value, total = self._last + 1, None
+        self._last = value
+        await self._ctx.report_progress(value, total, update.message or update.phase)
+
+    async def follow(self, outcome: Outcome, wait_seconds: float | None) -> CallToolResult:
+        """Wait for the outcome's job within the call's budget, and report it."""
+        budget = wait_seconds if wait_seconds is not None else _default_wait(self._ctx)
+        result = await self.workspace.follow(outcome, budget, _follow_up, on_progress=self.progress)
+        return self.job_result(result)
+
+    def job_result(self, result: JobResult) -> CallToolResult:
+        video = Path(result.export.path) if result.export is not None else None
+        return self.result(result, video=video, is_error=result.status == "failed")
+
+    def result(self, view: View, *, video: Path | None = None, is_error: bool = False) -> CallToolResult:
+        """The message as text (plus a link to the MP4) and the view as structured content, on failure
+        too (``is_error``), so a client always gets the job id and the error type."""
+        view.message = self.told(view.message)
+        content: list[Any] = [TextContent(type="text", text=view.message)]
+        if video is not None and video.exists():
+            content.append(
+                ResourceLink(
+                    type="resource_link",
+                    uri=video.as_uri(),
+                    name=video.name,
+                    title="Exported video",
+                    mime_type="video/mp4",
+                    size=video.stat().st_size,
+                )
+            )
+        return CallToolResult(content=content, structured_content=view.model_dump(mode="json"), is_error=is_error)
+
+    def told(self, message: str) -> str:
+        """``message`` after anything the user must know that no result says (a damaged saved file set
+        aside, a session the backend lost), on success and failure alike; this project's only."""
+        notices = self.workspace.notices(self.project)
+        return "\n".join(notices) + "\n\n" + message if notices else message
+
+
+@asynccontextmanager
+async def tool_call(ctx: Context) -> AsyncIterator[ToolCall]:
+    """The call's ``ToolCall``; a ``KlingError`` raised inside becomes the tool's error result."""
+    host = ctx.request_context.lifespan_context
+    assert isinstance(host, WorkspaceHost)
+    try:
+        workspace = await host.workspace()
+    except KlingError as exc:  # settings unusable: say so on every call until they are fixed
+        raise ToolError(str(exc)) from None
+    call = ToolCall(ctx, workspace)
+    try:
+        yield call
+    except KlingError as exc:
+        raise ToolError(call.told(str(exc))) from None
+
+
+def _follow_up(job_id: str) -> str:
+    return "call the job tool with this id to keep waiting"
+
+
+def _project_of(ctx: Context) -> str:
+    """One project per MCP session over HTTP (clients must not share a timeline); ``default`` on stdio."""
+    session_id = (ctx.headers or {}).get("mcp-session-id")
+    if session_id:
+        cleaned = re.sub(r"[^A-Za-z0-9]", "", str(session_id))[:40]
+        if cleaned:
+            return f"{HTTP_PROJECT_PREFIX}{cleaned}"
+    return DEFAULT_PROJECT
+
+
+def _default_wait(ctx: Context) -> float:
+    client = ""
+    params = getattr(ctx.session, "client_params", None)
+    if params is not None and getattr(params, "client_info", None) is not None:
+        client = params.client_info.name.lower()
+    if "claude-code" in client or client == "claude code":
+        return CLAUDE_CODE_WAIT_S
+    return DEFAULT_WAIT_S

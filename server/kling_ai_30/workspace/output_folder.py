@@ -1,0 +1,37 @@
+"""The folder a video is delivered to: checked, made and proven writable before any render starts.
+
+A render costs the backend minutes; finding out only at download time that the folder cannot take
+the file wastes it (and the user's wait). System folders are refused outright: a video has no place
+in ``/``, ``/proc``, ``/sys`` or ``/dev``, and writing there as root could do harm.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..errors import OutputFolderError
+
+_SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def checked_output_folder(chosen: Path) -> Path:
+    """``chosen`` resolved, created if needed, and shown to accept a file; else ``OutputFolderError``."""
+    chosen = chosen.expanduser()
+    if not chosen.is_absolute():
+        raise OutputFolderError(f"The output folder must be an absolute path (got {str(chosen)!r}).")
+    folder = chosen.resolve()
+    if folder == Path(folder.anchor) or any(folder == s or s in folder.parents for s in _SYSTEM_FOLDERS):
+        raise OutputFolderError(f"{folder} is a system folder, not a place for videos: choose a folder of your own.")
+    if folder.exists() and not folder.is_dir():
+        raise OutputFolderError(f"{folder} exists and is not a folder: choose a folder for the videos.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=".kling-write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputFolderError(
+            f"Cannot write videos into {folder} ({reason}): choose a folder you can write to, or fix its permissions."
+        ) from None
+    return folder
