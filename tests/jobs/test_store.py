@@ -1,0 +1,79 @@
+"""Jobs on disk: a record reads back as it was saved, a damaged one is set aside and named, and
+anything in the folder that is not a regular file is passed over without blocking."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from kling_ai_30.jobs.job import Job, JobKind, JobRequest, JobStatus
+from kling_ai_30.jobs.output import JobOutput
+from kling_ai_30.jobs.plan import ExportStep, SendStep
+from kling_ai_30.jobs.store import JobStore
+from kling_ai_30.results import Failure
+
+
+@pytest.fixture
+def told() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def store(tmp_path: Path, told: list[str]) -> JobStore:
+    return JobStore(tmp_path / "jobs", tell=told.append)
+
+
+def a_job() -> Job:
+    return Job(
+        id="gen_0123456789ab",
+        kind=JobKind.GENERATE,
+        project="default",
+        status=JobStatus.FAILED,
+        request=JobRequest(message="a 5-second video of rain", output_dir="/tmp/videos", routed_to=["sse", "export"]),
+        steps=[SendStep(text="a 5-second video of rain"), ExportStep(auto=True, renders_before=0)],
+        step=1,
+        render_ids=["render_1_abc"],
+        result=JobOutput(message="✅ Video added", changes=["✅ Video added: rain (0-5s)"]),
+        error=Failure(type="RenderFailedError", code=None, message="The render failed."),
+    )
+
+
+def test_a_saved_job_reads_back_equal_with_its_typed_plan(store: JobStore) -> None:
+    job = a_job()
+    store.save(job)
+    loaded = store.load(job.id)
+    assert loaded == job
+    assert isinstance(loaded.steps[1], ExportStep) and loaded.steps[1].auto
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param({"step": 5}, id="step-beyond-the-plan"),
+        pytest.param({"steps": [{"action": "dance"}]}, id="unknown-step"),
+        pytest.param({"progress": 7}, id="progress-out-of-range"),
+        pytest.param({"kind": "render"}, id="unknown-kind"),
+        pytest.param({"id": "gen_ffffffffffff"}, id="another-jobs-id"),
+    ],
+)
+def test_a_record_that_does_not_validate_is_set_aside_and_named(
+    store: JobStore, told: list[str], damage: dict[str, object]
+) -> None:
+    job = a_job()
+    store.save(job)
+    path = store.directory / f"{job.id}.json"
+    path.write_text(json.dumps({**job.model_dump(mode="json"), **damage}), encoding="utf-8")
+    assert store.load(job.id) is None
+    assert not path.exists() and len(list(store.directory.glob(f"{job.id}.json.corrupt-*"))) == 1
+    assert len(told) == 1 and job.id in told[0] and "damaged" in told[0]
+    assert store.load(job.id) is None and len(told) == 1  # set aside once, told once
+
+
+def test_a_fifo_in_the_jobs_folder_is_passed_over_not_opened(store: JobStore, told: list[str]) -> None:
+    store.save(a_job())
+    os.mkfifo(store.directory / "gen_aaaaaaaaaaaa.json")  # opening it for reading would block forever
+    assert [job.id for job in store.all()] == ["gen_0123456789ab"]
+    assert any("gen_aaaaaaaaaaaa" in note and "not a regular file" in note for note in told)
