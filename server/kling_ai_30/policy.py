@@ -52,6 +52,12 @@ RECOVERY_MAX_UNCHANGED_POLLS = 5
 SILENT_REPLY_POLLS = 3
 SILENT_REPLY_POLL_EVERY_S = 2.0
 
+# --- costs (api notes §3.6 and §10, from the skill's own notes; the skill text: "30-second clips use
+# more credits than shorter ones", export "free, no credits"). Estimates, shown before paid work. ---
+CREDITS_PER_GENERATED_CLIP = 100
+CREDITS_PER_EDIT = 50
+CREDITS_PER_EXPORT = 0
+
 # --- export (skill text: "Export"; api notes §3.10 conflict on cadence) ---
 # The skill text polls every 30 s, which wastes up to 30 s per export. We poll fast while a
 # render is likely to finish and back off, capped so a long render costs few requests:
