@@ -22,7 +22,7 @@ from kling_ai_30.local.intents import (
     Trim,
     interpret,
 )
-from kling_ai_30.local.store import empty_state
+from kling_ai_30.local.state.records import empty_state
 
 
 @pytest.mark.parametrize(

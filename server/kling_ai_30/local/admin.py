@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kling_ai_30.local.faults import FaultSpec
-from kling_ai_30.local.store import iso_utc
+from kling_ai_30.local.state.clock import iso_utc
+from kling_ai_30.local.state.fault_spec import FaultSpec
 from kling_ai_30.local.wire import json_body, parse, validation_failed
 
 if TYPE_CHECKING:

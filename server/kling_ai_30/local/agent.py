@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kling_ai_30.local import replies
-from kling_ai_30.local.config import Costs
 from kling_ai_30.local.draft import (
     DEFAULT_MUSIC,
     DEFAULT_MUSIC_VOLUME,
@@ -52,6 +51,7 @@ from kling_ai_30.local.intents import (
     Speed,
     TitleColor,
 )
+from kling_ai_30.local.state.config import Costs
 
 TOOL_GENERATE = "generate_video_with_seedance"
 TOOL_EDIT = "edit_multitrack"

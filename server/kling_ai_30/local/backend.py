@@ -18,13 +18,16 @@ from typing import Any
 import platformdirs
 from starlette.types import ASGIApp
 
-from kling_ai_30.local.config import SimConfig
-from kling_ai_30.local.faults import Faults
 from kling_ai_30.local.intents import Intent
+from kling_ai_30.local.media.files import cdn_rel_path, cdn_root
 from kling_ai_30.local.render_queue import RenderQueue
 from kling_ai_30.local.routes import build_app
-from kling_ai_30.local.store import Clock, Session, Store, cdn_root
-from kling_ai_30.local.stream import AgentRun, Channel, cdn_rel_path
+from kling_ai_30.local.state.clock import Clock
+from kling_ai_30.local.state.config import SimConfig
+from kling_ai_30.local.state.faults import Faults
+from kling_ai_30.local.state.records import Session
+from kling_ai_30.local.state.store import Store
+from kling_ai_30.local.stream import AgentRun, Channel
 
 
 @dataclass(frozen=True)

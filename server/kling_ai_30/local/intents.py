@@ -2,7 +2,7 @@
 
 The local backend's stand-in for NemoVideo's LLM reads English and Chinese with rule tables:
 :func:`interpret` classifies a message, :func:`cost` prices it (see
-:class:`~kling_ai_30.local.config.Costs`). Both are pure, so they are tested with tables; what the
+:class:`~kling_ai_30.local.state.config.Costs`). Both are pure, so they are tested with tables; what the
 agent then does with an intent is :mod:`~kling_ai_30.local.agent`'s business.
 
 Quoted text is content, not a command: `add title "Generate a video"` adds a title, it does not
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from kling_ai_30.local.config import Costs
+from kling_ai_30.local.state.config import Costs
 
 Lang = Literal["en", "zh"]
 Motion = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "none"]

@@ -13,7 +13,7 @@ import anyio
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kling_ai_30.local.store import RecordedRequest
+from kling_ai_30.local.state.records import RecordedRequest
 
 if TYPE_CHECKING:
     from kling_ai_30.local.backend import LocalBackend

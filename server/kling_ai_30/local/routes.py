@@ -25,7 +25,9 @@ from kling_ai_30.local import intents
 from kling_ai_30.local.admin import admin_routes
 from kling_ai_30.local.draft import has_segments
 from kling_ai_30.local.middleware import SimMiddleware
-from kling_ai_30.local.store import ApiError, RenderJob, User, iso_utc
+from kling_ai_30.local.state.clock import iso_utc
+from kling_ai_30.local.state.records import RenderJob, User
+from kling_ai_30.local.state.store import ApiError
 from kling_ai_30.local.stream import Channel, SseResponse
 from kling_ai_30.local.uploads import upload_endpoint
 from kling_ai_30.local.wire import (

@@ -26,17 +26,20 @@ import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from kling_ai_30.local import agent, replies
-from kling_ai_30.local.config import SimConfig, Vocabulary
-from kling_ai_30.local.faults import Faults, Phase
 from kling_ai_30.local.intents import Intent
-from kling_ai_30.local.store import Clock, MediaRecord, Session, Store
+from kling_ai_30.local.media.files import cdn_rel_path
+from kling_ai_30.local.state.clock import Clock
+from kling_ai_30.local.state.config import SimConfig, Vocabulary
+from kling_ai_30.local.state.fault_spec import Phase
+from kling_ai_30.local.state.faults import Faults
+from kling_ai_30.local.state.records import MediaRecord, Session
+from kling_ai_30.local.state.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -423,14 +426,3 @@ class AgentRun:
                 height=record.height,
             )
         return None
-
-
-def cdn_rel_path(url: str) -> str | None:
-    """The part after `/cdn/` of one of this backend's media URLs (any host), else None."""
-    path = urlsplit(url).path if "://" in url else url
-    if not path.startswith("/cdn/"):
-        return None
-    rel = unquote(path[len("/cdn/") :])
-    if not rel or any(part in ("", ".", "..") for part in rel.split("/")):
-        return None
-    return rel

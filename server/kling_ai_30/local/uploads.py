@@ -1,6 +1,6 @@
 """The upload endpoint: multipart files or URLs in, `video_infos` entries out (api notes §3.5-3.6).
 
-Multipart bodies stream to disk through :class:`~kling_ai_30.local.media.MultipartReceiver`
+Multipart bodies stream to disk through :class:`~kling_ai_30.local.media.multipart.MultipartReceiver`
 (hashed, size-capped) and are probed for size and duration. A URL naming one of this server's own
 `/cdn/` files is copied; any other URL cannot be fetched offline, so a generated stand-in (a
 backdrop for images and video, music for audio) takes its place, described as the real file would be.
@@ -22,8 +22,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from kling_ai_30 import policy
-from kling_ai_30.local import agent, media
-from kling_ai_30.local.store import MediaRecord, Session, User
+from kling_ai_30.local import agent
+from kling_ai_30.local.media import intake
+from kling_ai_30.local.media.multipart import MultipartReceiver
+from kling_ai_30.local.media.probe import probe
+from kling_ai_30.local.state.records import MediaRecord, Session, User
 from kling_ai_30.local.stream import produce_cached
 from kling_ai_30.local.wire import UserHandler, base_url, fail, ok, owned_session, parse
 
@@ -55,9 +58,9 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
                 if isinstance(body, JSONResponse):
                     return body
                 entries = [await _upload_url(request, session, url) for url in body.urls]
-        except media.UploadRejected as exc:
+        except intake.UploadRejected as exc:
             return fail(backend.config, exc.code, exc.message, 413 if exc.code == 4002 else 400)
-        except media.MalformedUpload as exc:
+        except intake.MalformedUpload as exc:
             return JSONResponse(
                 {"detail": [{"type": "missing", "loc": ["body", "files"], "msg": str(exc), "input": None}]},
                 status_code=422,
@@ -69,7 +72,7 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
         workdir = backend.data_dir / "incoming" / uuid.uuid4().hex
         workdir.mkdir(parents=True)
         try:
-            receiver = media.MultipartReceiver(content_type, workdir, backend.config.max_upload_bytes)
+            receiver = MultipartReceiver(content_type, workdir, backend.config.max_upload_bytes)
             try:
                 async for chunk in request.stream():
                     receiver.feed(chunk)
@@ -80,7 +83,7 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
             entries = []
             for item in received:
                 rel = _upload_rel(session, item.filename)
-                media.move_into(item.path, backend.cdn_root / rel)
+                intake.move_into(item.path, backend.cdn_root / rel)
                 entries.append(
                     await _describe(request, rel, item.filename, item.file_type, item.sha256, placeholder=False)
                 )
@@ -91,19 +94,19 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
     async def _upload_url(request: Request, session: Session, url: str) -> dict[str, Any]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise media.UploadRejected(4001, f"Unsupported URL: {url!r} (http or https only).")
-        name = media.safe_filename(unquote(PurePosixPath(parts.path).name) or "remote")
-        file_type = media.file_type_for(name)
+            raise intake.UploadRejected(4001, f"Unsupported URL: {url!r} (http or https only).")
+        name = intake.safe_filename(unquote(PurePosixPath(parts.path).name) or "remote")
+        file_type = intake.file_type_for(name)
         if file_type is None:
             if PurePosixPath(name).suffix:
-                raise media.UploadRejected(4001, media.unsupported_message(name))
+                raise intake.UploadRejected(4001, intake.unsupported_message(name))
             file_type, name = "image", name + ".jpg"
         source = backend.resolve_media(parts.path) if _same_server(parts.netloc, request) else None
         limit = backend.config.max_upload_bytes
         if source is not None:
             rel = _upload_rel(session, name)
             _size, digest = await anyio.to_thread.run_sync(
-                media.copy_file, source, backend.cdn_root / rel, limit, abandon_on_cancel=False
+                intake.copy_file, source, backend.cdn_root / rel, limit, abandon_on_cancel=False
             )
             return await _describe(request, rel, name, file_type, digest, placeholder=False)
         # Offline: the remote file cannot be fetched, so a generated stand-in takes its place.
@@ -130,9 +133,9 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
         request: Request, rel: str, filename: str, file_type: str, digest: str, *, placeholder: bool
     ) -> dict[str, Any]:
         path = backend.cdn_root / rel
-        probe = await anyio.to_thread.run_sync(media.probe, path, file_type, abandon_on_cancel=False)
-        store.add_media(MediaRecord(rel, probe.kind, probe.width, probe.height, probe.duration, probe.readable))
-        duration, fps = probe.duration, probe.fps
+        probed = await anyio.to_thread.run_sync(probe, path, file_type, abandon_on_cancel=False)
+        store.add_media(MediaRecord(rel, probed.kind, probed.width, probed.height, probed.duration, probed.readable))
+        duration, fps = probed.duration, probed.fps
         if placeholder and file_type == "video":
             duration, fps = URL_PLACEHOLDER_VIDEO_SECONDS, 30.0
         return {
@@ -140,8 +143,8 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
             "file_type": file_type,
             "cdn_url": f"{base_url(request)}/cdn/{quote(rel)}",
             "duration": duration,
-            "width": probe.width,
-            "height": probe.height,
+            "width": probed.width,
+            "height": probed.height,
             "fps": fps,
             "hash": digest,
         }

@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from kling_ai_30 import policy
-from kling_ai_30.local.config import SimConfig
-from kling_ai_30.local.store import ApiError, Session, User
+from kling_ai_30.local.state.config import SimConfig
+from kling_ai_30.local.state.records import Session, User
+from kling_ai_30.local.state.store import ApiError
 
 if TYPE_CHECKING:
     from kling_ai_30.local.backend import LocalBackend

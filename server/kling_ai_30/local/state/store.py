@@ -18,16 +18,21 @@ import copy
 import random
 import secrets
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from kling_ai_30 import policy
-from kling_ai_30.local.config import SimConfig
+from kling_ai_30.local.state.clock import Clock
+from kling_ai_30.local.state.config import SimConfig
+from kling_ai_30.local.state.records import (
+    MediaRecord,
+    RecordedRequest,
+    RenderJob,
+    Session,
+    TokenRecord,
+    User,
+)
 
 # Body codes of the documented error table (skill text "Error Handling"; api notes §11).
 CODE_BAD_TOKEN = 1001
@@ -50,145 +55,6 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.status = status
-
-
-class Clock:
-    """Wall clock plus an offset the sim admin API can advance (token expiry without waiting)."""
-
-    def __init__(self) -> None:
-        self._offset = 0.0
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        """Seconds since the epoch, as the simulated backend sees them."""
-        with self._lock:
-            return time.time() + self._offset
-
-    def advance(self, seconds: float) -> float:
-        """Move simulated time forward; returns the new offset."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
-        with self._lock:
-            self._offset += seconds
-            return self._offset
-
-    def reset(self) -> None:
-        """Back to wall-clock time."""
-        with self._lock:
-            self._offset = 0.0
-
-    @property
-    def offset(self) -> float:
-        with self._lock:
-            return self._offset
-
-
-def iso_utc(epoch_s: float) -> str:
-    """`2026-03-18T00:00:00Z`, the documented `expires_at` format."""
-    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class User:
-    user_id: str
-    anonymous: bool
-    available: int
-    frozen: int = 0
-    spent: int = 0
-    client_id: str | None = None
-
-
-@dataclass
-class TokenRecord:
-    token: str
-    user_id: str
-    client_id: str | None
-    ip: str | None
-    issued_at: float
-    expires_at: float | None
-    revoked: bool = False
-
-    def live(self, now: float) -> bool:
-        return not self.revoked and (self.expires_at is None or now < self.expires_at)
-
-
-def empty_state() -> dict[str, Any]:
-    """A new session's state: the five documented keys (api notes §3.8)."""
-    return {
-        "video_infos": [],
-        "draft": {},
-        "canvas_config": {"width": 1920, "height": 1080, "ratio": "16:9"},
-        "video_analyses": {},
-        "generated_media": [],
-    }
-
-
-@dataclass
-class Session:
-    session_id: str
-    task_id: str
-    task_name: str
-    language: str | None
-    user_id: str
-    ordinal: int
-    rng: random.Random
-    state: dict[str, Any] = field(default_factory=empty_state)
-    # Runs of one session execute one after another, like one agent conversation.
-    run_lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@dataclass
-class MediaRecord:
-    """What the backend knows about a file it serves under /cdn/ (the URL's path after /cdn/)."""
-
-    rel_path: str
-    kind: str  # image | video | audio: what the file really is (a URL placeholder may differ)
-    width: int = 0
-    height: int = 0
-    duration: float = 0.0
-    readable: bool = True
-
-
-@dataclass
-class RenderJob:
-    render_id: str
-    user_id: str
-    session_id: str | None
-    draft: dict[str, Any]
-    output: dict[str, Any]
-    created_at_ms: int
-    status: str = "pending"
-    progress: int = 5
-    error: str | None = None
-    completed_at_ms: int | None = None
-    output_rel: str | None = None  # path under /cdn/ once completed
-    size: int = 0
-    duration_s: float = 0.0
-    cancelled: bool = False
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the backend saw it; the bearer value is never kept."""
-
-    method: str
-    path: str
-    query: str
-    headers: Mapping[str, str]
-    authorization_present: bool
-    at: float
-    status: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "headers": dict(self.headers),
-            "authorization_present": self.authorization_present,
-            "at": self.at,
-            "status": self.status,
-        }
 
 
 class Store:
@@ -482,8 +348,3 @@ class Store:
     def clear_requests(self) -> None:
         with self._lock:
             self._requests.clear()
-
-
-def cdn_root(data_dir: Path) -> Path:
-    """Directory whose files are served under /cdn/."""
-    return data_dir / "cdn"
