@@ -18,7 +18,7 @@ media; `synth` re-exports both), `fonts`.
 from __future__ import annotations
 
 from kling_ai_30.local.backend import LocalBackend, RegisteredUser
-from kling_ai_30.local.server import run_in_thread, serve
+from kling_ai_30.local.http.server import run_in_thread, serve
 from kling_ai_30.local.state.config import Costs, SimConfig
 from kling_ai_30.local.state.fault_spec import FaultSpec
 from kling_ai_30.local.state.faults import Faults

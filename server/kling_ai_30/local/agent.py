@@ -51,6 +51,7 @@ from kling_ai_30.local.intents import (
     Speed,
     TitleColor,
 )
+from kling_ai_30.local.media.synthesis import Produce
 from kling_ai_30.local.state.config import Costs
 
 TOOL_GENERATE = "generate_video_with_seedance"
@@ -64,18 +65,6 @@ class Say:
 
     text: str
     thought: str | None = None
-
-
-@dataclass(frozen=True)
-class Produce:
-    """A media file the tool creates, at `rel_path` under the CDN root."""
-
-    kind: Literal["backdrop", "music"]
-    rel_path: str
-    prompt: str
-    width: int = 0
-    height: int = 0
-    seconds: float = 0.0
 
 
 @dataclass(frozen=True)

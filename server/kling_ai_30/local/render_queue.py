@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-if TYPE_CHECKING:
-    from kling_ai_30.local.backend import LocalBackend
+from kling_ai_30.local.media.files import MediaFiles
+from kling_ai_30.local.state.clock import Clock
+from kling_ai_30.local.state.config import SimConfig
+from kling_ai_30.local.state.faults import Faults
+from kling_ai_30.local.state.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -26,16 +29,30 @@ class _RenderCancelled(Exception):
 class RenderQueue:
     """Runs renders on worker threads (CPU-bound) and reports progress into the store."""
 
-    def __init__(self, backend: LocalBackend) -> None:
-        self._backend = backend
-        self._pool = ThreadPoolExecutor(backend.config.render_workers, thread_name_prefix="sim-render")
+    def __init__(
+        self,
+        *,
+        store: Store,
+        faults: Faults,
+        config: Callable[[], SimConfig],
+        files: MediaFiles,
+        clock: Clock,
+        stop: threading.Event,
+    ) -> None:
+        self._store = store
+        self._faults = faults
+        self._config = config
+        self._files = files
+        self._clock = clock
+        self._stop = stop  # set when the backend closes: a render in progress stops at its next report
+        self._pool = ThreadPoolExecutor(config().render_workers, thread_name_prefix="sim-render")
         self._futures: set[Future[None]] = set()
         self._stalled: list[str] = []
         self._lock = threading.Lock()
 
     def submit(self, render_id: str) -> None:
-        fault = self._backend.faults.take_render_fault()
-        store = self._backend.store
+        fault = self._faults.take_render_fault()
+        store = self._store
         if fault is not None and fault[0] == "stall":
             store.update_render(render_id, status="processing", progress=37)
             with self._lock:
@@ -69,22 +86,22 @@ class RenderQueue:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, render_id: str, injected_error: str | None) -> None:
-        backend = self._backend
-        store = backend.store
+        store = self._store
+        clock = self._clock
         job = store.update_render(render_id, status="processing", progress=10)
         if job is None:  # cancelled before it started
             return
         if injected_error is not None:
-            store.update_render(render_id, status="failed", error=injected_error, completed_at_ms=backend.now_ms())
+            store.update_render(render_id, status="failed", error=injected_error, completed_at_ms=clock.now_ms())
             return
-        out_dir = backend.cdn_root / "render-result"
+        out_dir = self._files.cdn_root / "render-result"
         out_dir.mkdir(parents=True, exist_ok=True)
         final = out_dir / f"{render_id}.mp4"  # render_draft writes it atomically
-        config = backend.config
+        config = self._config()
 
         def progress(fraction: float) -> None:
             current = store.render_job(render_id)
-            if backend.stopping or current is None or current.cancelled:
+            if self._stop.is_set() or current is None or current.cancelled:
                 raise _RenderCancelled
             store.update_render(render_id, progress=max(10, min(99, 10 + int(fraction * 89))))
 
@@ -95,7 +112,7 @@ class RenderQueue:
                 result = render_draft(
                     job.draft,
                     final,
-                    resolve_media=backend.resolve_media,
+                    resolve_media=self._files.resolve,
                     max_height=config.render_max_height,
                     fps=config.render_fps,
                     on_progress=progress,
@@ -104,7 +121,7 @@ class RenderQueue:
                 current = store.render_job(render_id)
                 if current is not None and current.cancelled:
                     return
-                store.update_render(render_id, status="failed", error=str(exc), completed_at_ms=backend.now_ms())
+                store.update_render(render_id, status="failed", error=str(exc), completed_at_ms=clock.now_ms())
                 return
             store.update_render(
                 render_id,
@@ -113,12 +130,12 @@ class RenderQueue:
                 output_rel=f"render-result/{quote(render_id)}.mp4",
                 size=final.stat().st_size,
                 duration_s=result.duration_s,
-                completed_at_ms=backend.now_ms(),
+                completed_at_ms=clock.now_ms(),
             )
         except _RenderCancelled:
             pass
         except Exception:
             logger.exception("render %s crashed", render_id)
             store.update_render(
-                render_id, status="failed", error="Internal render error.", completed_at_ms=backend.now_ms()
+                render_id, status="failed", error="Internal render error.", completed_at_ms=clock.now_ms()
             )

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import hashlib
 import json
 import logging
 import random
-import shutil
 import string
 import threading
 import time
@@ -27,13 +25,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import anyio
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
-
 from kling_ai_30.local import agent, replies
 from kling_ai_30.local.intents import Intent
-from kling_ai_30.local.media.files import cdn_rel_path
+from kling_ai_30.local.media.files import MediaFiles, cdn_rel_path
+from kling_ai_30.local.media.synthesis import MediaMaker, Produce, make_media, produce_cached
 from kling_ai_30.local.state.clock import Clock
 from kling_ai_30.local.state.config import SimConfig, Vocabulary
 from kling_ai_30.local.state.fault_spec import Phase
@@ -148,92 +143,12 @@ class Channel:
         return await self._queue.get()
 
 
-class SseResponse(Response):
-    """ASGI response relaying a channel as `text/event-stream` until the run ends or the client leaves."""
-
-    media_type = "text/event-stream"
-
-    def __init__(self, channel: Channel) -> None:
-        super().__init__(status_code=200)
-        self.channel = channel
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"text/event-stream; charset=utf-8"),
-                    (b"cache-control", b"no-cache"),
-                    (b"x-accel-buffering", b"no"),
-                ],
-            }
-        )
-        outcome: Control | None = None
-
-        async def relay() -> None:
-            nonlocal outcome
-            while True:
-                item = await self.channel.get()
-                if isinstance(item, Control):
-                    outcome = item
-                    return
-                await send({"type": "http.response.body", "body": item, "more_body": True})
-
-        async with anyio.create_task_group() as group:
-
-            async def watch_disconnect() -> None:
-                while (await receive())["type"] != "http.disconnect":
-                    pass
-                group.cancel_scope.cancel()
-
-            group.start_soon(watch_disconnect)
-            await relay()
-            group.cancel_scope.cancel()
-        self.channel.detach()
-        if outcome in (Control.END, Control.CLOSE):
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        # Control.ABORT (or a client that left): return without finishing the body, so the server
-        # closes the connection and the client sees a cut stream.
-
-
 class _RunFailed(Exception):
     """A mid-stream error ended the run."""
 
 
 class _Stopped(Exception):
     """The backend is shutting down."""
-
-
-MediaMaker = Callable[[agent.Produce, Path], None]
-
-
-def make_media(item: agent.Produce, path: Path) -> None:
-    """Create a generated file with the synthesisers (imported lazily, so the backend starts fast)."""
-    if item.kind == "backdrop":
-        from kling_ai_30.local.backdrop import make_backdrop
-
-        make_backdrop(item.prompt, item.width, item.height, path)
-    else:
-        from kling_ai_30.local.music import make_music
-
-        make_music(item.prompt, item.seconds, path)
-
-
-def produce_cached(item: agent.Produce, path: Path, cache_dir: Path, make: MediaMaker = make_media) -> None:
-    """Make `item` at `path`, reusing an identical earlier result (the synthesisers are deterministic)."""
-    key = hashlib.sha256(repr((item.kind, item.prompt, item.width, item.height, item.seconds)).encode()).hexdigest()
-    cached = cache_dir / f"{key[:32]}{Path(item.rel_path).suffix}"
-    if not cached.is_file():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        scratch = cache_dir / f".{uuid.uuid4().hex}{cached.suffix}"
-        try:
-            make(item, scratch)
-            scratch.replace(cached)  # atomic: a concurrent run sees the whole file or none
-        finally:
-            scratch.unlink(missing_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(cached, path)
 
 
 class AgentRun:
@@ -246,7 +161,7 @@ class AgentRun:
         faults: Faults,
         config: Callable[[], SimConfig],
         clock: Clock,
-        cdn_root: Path,
+        files: MediaFiles,
         session: Session,
         user_id: str,
         intent: Intent,
@@ -259,7 +174,7 @@ class AgentRun:
         self._store = store
         self._faults = faults
         self._config = config
-        self._cdn_root = cdn_root
+        self._files = files
         self._session = session
         self._user_id = user_id
         self._intent = intent
@@ -359,15 +274,15 @@ class AgentRun:
             self._store.update_state(self._session, step.state)
         self._emit(self._events.result(call_id, step.name, step.response))
 
-    def _produce(self, item: agent.Produce) -> None:
-        path = self._cdn_root / item.rel_path
+    def _produce(self, item: Produce) -> None:
+        path = self._files.cdn_root / item.rel_path
         width, height = item.width, item.height
         if item.kind == "backdrop" and height > 0:
             # A still only needs to cover the render size (with room for camera motion).
             scale = min(1.0, max(self._config().render_max_height * BACKDROP_MARGIN, BACKDROP_MIN_HEIGHT) / height)
             width, height = max(16, round(width * scale)), max(16, round(height * scale))
-        sized = agent.Produce(item.kind, item.rel_path, item.prompt, width, height, item.seconds)
-        produce_cached(sized, path, self._cdn_root.parent / "cache", self._make)
+        sized = Produce(item.kind, item.rel_path, item.prompt, width, height, item.seconds)
+        produce_cached(sized, path, self._files.cache_dir, self._make)
         kind = "image" if item.kind == "backdrop" else "audio"
         self._store.add_media(MediaRecord(item.rel_path, kind, width=width, height=height, duration=item.seconds))
 

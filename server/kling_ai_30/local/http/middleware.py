@@ -7,24 +7,24 @@ an HTTP error before the route runs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import anyio
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kling_ai_30.local.state.clock import Clock
+from kling_ai_30.local.state.faults import Faults
 from kling_ai_30.local.state.records import RecordedRequest
-
-if TYPE_CHECKING:
-    from kling_ai_30.local.backend import LocalBackend
+from kling_ai_30.local.state.store import Store
 
 
 class SimMiddleware:
     """Records every request (bearer value redacted) and applies HTTP error / delay faults."""
 
-    def __init__(self, app: ASGIApp, backend: LocalBackend) -> None:
+    def __init__(self, app: ASGIApp, *, store: Store, faults: Faults, clock: Clock) -> None:
         self.app = app
-        self.backend = backend
+        self.store = store
+        self.faults = faults
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_sim"):
@@ -45,14 +45,14 @@ class SimMiddleware:
         def record(status: int | None) -> None:
             nonlocal recorded
             recorded = True
-            self.backend.store.record_request(
+            self.store.record_request(
                 RecordedRequest(
                     method=scope["method"],
                     path=path,
                     query=scope.get("query_string", b"").decode("latin-1"),
                     headers=headers,
                     authorization_present=authorization,
-                    at=self.backend.clock.now(),
+                    at=self.clock.now(),
                     status=status,
                 )
             )
@@ -65,10 +65,10 @@ class SimMiddleware:
             await send(message)
 
         try:
-            delay = self.backend.faults.take_delay(path)
+            delay = self.faults.take_delay(path)
             if delay:
                 await anyio.sleep(delay)
-            injected = self.backend.faults.take_http_error(path)
+            injected = self.faults.take_http_error(path)
             if injected is not None:
                 response = JSONResponse(
                     {"code": injected, "message": "Service temporarily unavailable (injected fault).", "data": None},

@@ -1,4 +1,4 @@
-"""Uploads: multipart (streamed to disk) and by URL, probing, limits, and the CDN (api notes §3.5-3.6)."""
+"""Uploads: multipart (streamed to disk) and by URL, probing and limits (api notes §3.5-3.6)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import pytest
 
 from kling_ai_30.local import LocalBackend
 
-from .conftest import Api, mp4_bytes, png_bytes, wav_bytes
+from ..conftest import Api, mp4_bytes, png_bytes, wav_bytes
 
 pytestmark = pytest.mark.anyio
-
 FILE_KEYS = {"filename", "file_type", "cdn_url", "duration", "width", "height", "fps", "hash"}
 
 
@@ -169,20 +168,3 @@ async def test_a_url_with_an_unsupported_extension_is_4001(api: Api) -> None:
     r = await api.upload_urls(account, "https://example.com/readme.pdf")
 
     assert (r.status_code, r.json()["code"]) == (400, 4001)
-
-
-async def test_cdn_serves_byte_ranges(api: Api) -> None:
-    account = await api.account()
-    content = png_bytes(64, 48)
-    url = (await api.upload(account, ("a.png", content))).json()["data"]["files"][0]["cdn_url"]
-
-    r = await api.http.get(url, headers={"Range": "bytes=0-9"})
-
-    assert r.status_code == 206
-    assert r.content == content[:10]
-
-
-async def test_cdn_needs_no_auth_and_refuses_path_tricks(api: Api) -> None:
-    assert (await api.http.get("/cdn/../store.py")).status_code == 404
-    assert (await api.http.get("/cdn/uploads/%2e%2e/%2e%2e/x")).status_code == 404
-    assert (await api.http.get("/cdn/missing.mp4")).status_code == 404

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -20,10 +20,7 @@ from starlette.responses import JSONResponse, Response
 from kling_ai_30 import policy
 from kling_ai_30.local.state.config import SimConfig
 from kling_ai_30.local.state.records import Session, User
-from kling_ai_30.local.state.store import ApiError
-
-if TYPE_CHECKING:
-    from kling_ai_30.local.backend import LocalBackend
+from kling_ai_30.local.state.store import ApiError, Store
 
 # Body codes that may travel with HTTP 200 (SimConfig.errors_with_http_200).
 BODY_CODES = frozenset({1001, 1002, 2001, 4001, 4002})
@@ -93,15 +90,15 @@ async def parse(request: Request, model: type[_M]) -> _M | JSONResponse:
         return validation_failed(exc)
 
 
-def authed(backend: LocalBackend, handler: UserHandler) -> Handler:
+def authed(store: Store, config: Callable[[], SimConfig], handler: UserHandler) -> Handler:
     """An endpoint that resolves the bearer token to a user first; store errors become envelopes."""
 
     async def endpoint(request: Request) -> Response:
         try:
-            user = backend.store.authenticate(request.headers.get("authorization"))
+            user = store.authenticate(request.headers.get("authorization"))
             return await handler(request, user)
         except ApiError as exc:
-            return fail_with(backend.config, exc)
+            return fail_with(config(), exc)
 
     return endpoint
 
@@ -111,11 +108,11 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def owned_session(backend: LocalBackend, request: Request, user: User) -> Session:
+def owned_session(store: Store, request: Request, user: User) -> Session:
     """The session named in the path, checking the app name and the `me`/user segment."""
     params = request.path_params
     sid = str(params["sid"])
     wrong_app = params.get("app", policy.APP_NAME) != policy.APP_NAME
     if wrong_app or params.get("user", "me") not in ("me", user.user_id):
         raise ApiError(1002, f"Session not found: {sid}", 404)
-    return backend.store.session_for(user.user_id, sid)
+    return store.session_for(user.user_id, sid)

@@ -12,26 +12,27 @@ import hashlib
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import anyio
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from kling_ai_30 import policy
-from kling_ai_30.local import agent
+from kling_ai_30.local.http.wire import authed, base_url, fail, ok, owned_session, parse
 from kling_ai_30.local.media import intake
+from kling_ai_30.local.media.files import MediaFiles
 from kling_ai_30.local.media.multipart import MultipartReceiver
 from kling_ai_30.local.media.probe import probe
+from kling_ai_30.local.media.synthesis import Produce, produce_cached
+from kling_ai_30.local.state.config import SimConfig
 from kling_ai_30.local.state.records import MediaRecord, Session, User
-from kling_ai_30.local.stream import produce_cached
-from kling_ai_30.local.wire import UserHandler, base_url, fail, ok, owned_session, parse
-
-if TYPE_CHECKING:
-    from kling_ai_30.local.backend import LocalBackend
+from kling_ai_30.local.state.store import Store
 
 URL_PLACEHOLDER_VIDEO_SECONDS = 10.0  # a URL we cannot fetch offline stands for a 10 s clip
 URL_PLACEHOLDER_SIZE = (960, 540)
@@ -42,13 +43,12 @@ class _UrlUpload(BaseModel):
     source_type: str = "url"
 
 
-def upload_endpoint(backend: LocalBackend) -> UserHandler:
-    """The handler for `POST /api/upload-video/{app}/{user}/{sid}`."""
-    store = backend.store
+def upload_route(*, store: Store, config: Callable[[], SimConfig], files: MediaFiles) -> Route:
+    """`POST /api/upload-video/{app}/{user}/{sid}`."""
 
     async def upload(request: Request, user: User) -> Response:
         """Multipart `files` parts, or a JSON list of URLs; each becomes a `video_infos` entry."""
-        session = owned_session(backend, request, user)
+        session = owned_session(store, request, user)
         content_type = request.headers.get("content-type", "")
         try:
             if content_type.lower().startswith("multipart/form-data"):
@@ -59,7 +59,7 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
                     return body
                 entries = [await _upload_url(request, session, url) for url in body.urls]
         except intake.UploadRejected as exc:
-            return fail(backend.config, exc.code, exc.message, 413 if exc.code == 4002 else 400)
+            return fail(config(), exc.code, exc.message, 413 if exc.code == 4002 else 400)
         except intake.MalformedUpload as exc:
             return JSONResponse(
                 {"detail": [{"type": "missing", "loc": ["body", "files"], "msg": str(exc), "input": None}]},
@@ -69,10 +69,10 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
         return ok({"files": entries, "session_state_applied": True})
 
     async def _upload_multipart(request: Request, session: Session, content_type: str) -> list[dict[str, Any]]:
-        workdir = backend.data_dir / "incoming" / uuid.uuid4().hex
+        workdir = files.incoming_dir / uuid.uuid4().hex
         workdir.mkdir(parents=True)
         try:
-            receiver = MultipartReceiver(content_type, workdir, backend.config.max_upload_bytes)
+            receiver = MultipartReceiver(content_type, workdir, config().max_upload_bytes)
             try:
                 async for chunk in request.stream():
                     receiver.feed(chunk)
@@ -83,7 +83,7 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
             entries = []
             for item in received:
                 rel = _upload_rel(session, item.filename)
-                intake.move_into(item.path, backend.cdn_root / rel)
+                intake.move_into(item.path, files.cdn_root / rel)
                 entries.append(
                     await _describe(request, rel, item.filename, item.file_type, item.sha256, placeholder=False)
                 )
@@ -101,12 +101,12 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
             if PurePosixPath(name).suffix:
                 raise intake.UploadRejected(4001, intake.unsupported_message(name))
             file_type, name = "image", name + ".jpg"
-        source = backend.resolve_media(parts.path) if _same_server(parts.netloc, request) else None
-        limit = backend.config.max_upload_bytes
+        source = files.resolve(parts.path) if _same_server(parts.netloc, request) else None
+        limit = config().max_upload_bytes
         if source is not None:
             rel = _upload_rel(session, name)
             _size, digest = await anyio.to_thread.run_sync(
-                intake.copy_file, source, backend.cdn_root / rel, limit, abandon_on_cancel=False
+                intake.copy_file, source, files.cdn_root / rel, limit, abandon_on_cancel=False
             )
             return await _describe(request, rel, name, file_type, digest, placeholder=False)
         # Offline: the remote file cannot be fetched, so a generated stand-in takes its place.
@@ -114,8 +114,8 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
         words = " ".join(re.split(r"[_\-.\s]+", stem)) or "remote media"
         suffix = ".wav" if file_type == "audio" else ".jpg"
         rel = _upload_rel(session, stem + suffix)
-        target = backend.cdn_root / rel
-        item = agent.Produce(
+        target = files.cdn_root / rel
+        item = Produce(
             "music" if file_type == "audio" else "backdrop",
             rel,
             prompt="Lo-fi" if file_type == "audio" else words,
@@ -123,16 +123,14 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
             height=URL_PLACEHOLDER_SIZE[1],
             seconds=URL_PLACEHOLDER_VIDEO_SECONDS,
         )
-        await anyio.to_thread.run_sync(
-            produce_cached, item, target, backend.data_dir / "cache", abandon_on_cancel=False
-        )
+        await anyio.to_thread.run_sync(produce_cached, item, target, files.cache_dir, abandon_on_cancel=False)
         digest = await anyio.to_thread.run_sync(_sha256, target, abandon_on_cancel=False)
         return await _describe(request, rel, name, file_type, digest, placeholder=True)
 
     async def _describe(
         request: Request, rel: str, filename: str, file_type: str, digest: str, *, placeholder: bool
     ) -> dict[str, Any]:
-        path = backend.cdn_root / rel
+        path = files.cdn_root / rel
         probed = await anyio.to_thread.run_sync(probe, path, file_type, abandon_on_cancel=False)
         store.add_media(MediaRecord(rel, probed.kind, probed.width, probed.height, probed.duration, probed.readable))
         duration, fps = probed.duration, probed.fps
@@ -164,7 +162,8 @@ def upload_endpoint(backend: LocalBackend) -> UserHandler:
             and (port == str(request.url.port))
         )
 
-    return upload
+    app_user = "/{user}"
+    return Route("/api/upload-video/{app}" + app_user + "/{sid}", authed(store, config, upload), methods=["POST"])
 
 
 def _sha256(path: Path) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from kling_ai_30.local import LocalBackend
 
-from .conftest import ATTRIBUTION, Account, Api
+from ..conftest import ATTRIBUTION, Account, Api
 
 pytestmark = pytest.mark.anyio
 

@@ -7,19 +7,20 @@ in the request log, take no token, and answer bare JSON.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kling_ai_30.local.state.clock import iso_utc
+from kling_ai_30.local.http.wire import json_body, parse, validation_failed
+from kling_ai_30.local.render_queue import RenderQueue
+from kling_ai_30.local.state.clock import Clock, iso_utc
 from kling_ai_30.local.state.fault_spec import FaultSpec
-from kling_ai_30.local.wire import json_body, parse, validation_failed
-
-if TYPE_CHECKING:
-    from kling_ai_30.local.backend import LocalBackend
+from kling_ai_30.local.state.faults import Faults
+from kling_ai_30.local.state.live_config import LiveConfig
+from kling_ai_30.local.state.store import Store
 
 
 class _NewUser(BaseModel):
@@ -32,9 +33,16 @@ class _ClockAdvance(BaseModel):
     advance_s: float = Field(ge=0)
 
 
-def admin_routes(backend: LocalBackend) -> list[Route]:
-    """The `/_sim/...` routes for `backend`."""
-    store, faults = backend.store, backend.faults
+def admin_routes(
+    *,
+    store: Store,
+    faults: Faults,
+    clock: Clock,
+    config: LiveConfig,
+    renders: RenderQueue,
+    reset: Callable[[], None],
+) -> list[Route]:
+    """The `/_sim/...` routes; `reset` puts the whole backend back to a fresh start."""
 
     async def sim_health(request: Request) -> Response:
         return JSONResponse(
@@ -42,13 +50,13 @@ def admin_routes(backend: LocalBackend) -> list[Route]:
                 "status": "ok",
                 "users": len(store.users()),
                 "sessions": len(store.sessions()),
-                "clock": iso_utc(backend.clock.now()),
-                "clock_offset_s": backend.clock.offset,
+                "clock": iso_utc(clock.now()),
+                "clock_offset_s": clock.offset,
             }
         )
 
     async def sim_reset(request: Request) -> Response:
-        backend.reset()
+        reset()
         return JSONResponse({"status": "ok"})
 
     async def sim_requests(request: Request) -> Response:
@@ -77,16 +85,16 @@ def admin_routes(backend: LocalBackend) -> list[Route]:
         body = await parse(request, _NewUser)
         if isinstance(body, JSONResponse):
             return body
-        user = backend.add_user(body.credits)
-        return JSONResponse({"user_id": user.user_id, "token": user.token, "credits": user.credits})
+        record, user = store.create_registered_user(body.credits)
+        return JSONResponse({"user_id": user.user_id, "token": record.token, "credits": user.available})
 
     async def sim_clock(request: Request) -> Response:
         if request.method == "POST":
             body = await parse(request, _ClockAdvance)
             if isinstance(body, JSONResponse):
                 return body
-            backend.clock.advance(body.advance_s)
-        return JSONResponse({"now": iso_utc(backend.clock.now()), "offset_s": backend.clock.offset})
+            clock.advance(body.advance_s)
+        return JSONResponse({"now": iso_utc(clock.now()), "offset_s": clock.offset})
 
     async def sim_faults(request: Request) -> Response:
         if request.method == "POST":
@@ -96,9 +104,9 @@ def admin_routes(backend: LocalBackend) -> list[Route]:
                 knobs = {"generation_seconds", "edit_seconds", "heartbeat_every_s"}
                 timing = {k: v for k, v in spec.model_dump(include=knobs).items() if v is not None}
                 if timing:
-                    backend.configure(**timing)
+                    config.change(**timing)
                 if spec.release_stalled_renders:
-                    backend.renders.release_stalled()
+                    renders.release_stalled()
             except ValidationError as exc:
                 return validation_failed(exc)
             except ValueError as exc:
@@ -111,12 +119,12 @@ def admin_routes(backend: LocalBackend) -> list[Route]:
                 body = await json_body(request)
                 if not isinstance(body, dict):
                     raise ValueError("expected a JSON object")
-                backend.configure(**body)
+                config.change(**body)
             except ValidationError as exc:
                 return validation_failed(exc)
             except ValueError as exc:
                 return JSONResponse({"detail": str(exc)}, status_code=422)
-        return JSONResponse({"config": backend.config.model_dump(mode="json")})
+        return JSONResponse({"config": config.current().model_dump(mode="json")})
 
     return [
         Route("/_sim/health", sim_health, methods=["GET"]),

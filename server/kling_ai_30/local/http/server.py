@@ -1,4 +1,4 @@
-"""Put a :class:`LocalBackend` on a loopback socket with uvicorn.
+"""Put the local backend's ASGI app on a loopback socket with uvicorn.
 
 `run_in_thread` is for tests and the embedded demo (background thread, port discovered from the
 bound socket); `serve` blocks for the `kling-ai-30 sim` command.
@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Protocol
 
 import uvicorn
-
-from kling_ai_30.local.backend import LocalBackend
+from starlette.types import ASGIApp
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,13 @@ STARTUP_TIMEOUT_S = 10.0
 SHUTDOWN_TIMEOUT_S = 10.0
 # Open SSE streams get this long to finish when the server stops, then they are cut.
 GRACEFUL_SHUTDOWN_S = 2
+
+
+class Servable(Protocol):
+    """What the runner serves: anything with an ASGI app, such as a :class:`~kling_ai_30.local.LocalBackend`."""
+
+    @property
+    def app(self) -> ASGIApp: ...
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -52,7 +59,7 @@ def _url(sock: socket.socket, host: str) -> str:
     return f"http://{shown}:{port}"
 
 
-def _server(backend: LocalBackend) -> uvicorn.Server:
+def _server(backend: Servable) -> uvicorn.Server:
     config = uvicorn.Config(
         backend.app,
         loop="asyncio",
@@ -76,7 +83,7 @@ def _warn_if_exposed(host: str) -> None:
 
 
 @contextmanager
-def run_in_thread(backend: LocalBackend, host: str = DEFAULT_HOST, port: int = 0) -> Iterator[str]:
+def run_in_thread(backend: Servable, host: str = DEFAULT_HOST, port: int = 0) -> Iterator[str]:
     """Serve `backend` from a background thread; yields the base URL (port 0 = any free port)."""
     _warn_if_exposed(host)
     sock = _bind(host, port)
@@ -99,7 +106,7 @@ def run_in_thread(backend: LocalBackend, host: str = DEFAULT_HOST, port: int = 0
 
 
 def serve(
-    backend: LocalBackend,
+    backend: Servable,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     *,

@@ -1,4 +1,4 @@
-"""Tokens, sessions, claim tokens and the error envelopes of the local backend (api notes §3.1-3.3, §11)."""
+"""Account routes: anonymous tokens, sessions, claim tokens, and the error envelopes (api notes §2.3, §3.1-3.3)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import pytest
 
 from kling_ai_30.local import LocalBackend
 
-from .conftest import Api
+from ..conftest import Api
 
 pytestmark = pytest.mark.anyio
-
 WEEK_S = 7 * 24 * 3600
 
 
@@ -198,62 +197,3 @@ async def test_rate_limit_fault_refuses_the_next_token_requests_then_lifts(backe
     ]
 
     assert statuses == [429, 429, 200]
-
-
-async def test_requests_are_recorded_with_headers_but_never_the_bearer(api: Api) -> None:
-    account = await api.account()
-    await api.http.get("/api/credits/balance/simple", headers=account.headers)
-
-    recorded = (await api.http.get("/_sim/requests", params={"path_prefix": "/api/credits"})).json()["requests"]
-
-    assert len(recorded) == 1
-    entry = recorded[0]
-    assert entry["method"] == "GET"
-    assert entry["authorization_present"] is True
-    assert entry["headers"]["authorization"] == "Bearer <redacted>"
-    assert entry["headers"]["x-skill-source"] == "kling-ai-30"
-    assert entry["status"] == 200
-    assert account.token not in str(recorded)
-
-
-async def test_token_request_without_authorization_is_recorded_as_such(api: Api) -> None:
-    await api.token("recorded")
-
-    (entry,) = (await api.http.get("/_sim/requests", params={"path_prefix": "/api/auth"})).json()["requests"]
-
-    assert entry["authorization_present"] is False
-    assert entry["headers"]["x-client-id"] == "recorded"
-
-
-async def test_admin_routes_are_not_recorded_and_reset_forgets_everything(api: Api) -> None:
-    account = await api.account()
-    await api.http.get("/_sim/health")
-
-    assert all(not r["path"].startswith("/_sim") for r in (await api.http.get("/_sim/requests")).json()["requests"])
-    await api.http.post("/_sim/reset")
-
-    after = await api.http.get("/api/credits/balance/simple", headers=account.headers)
-    assert after.json()["code"] == 1001
-    recorded = (await api.http.get("/_sim/requests")).json()["requests"]
-    assert [r["path"] for r in recorded] == ["/api/credits/balance/simple"]
-
-
-async def test_health_reports_ok_and_the_clock(api: Api) -> None:
-    await api.http.post("/_sim/clock", json={"advance_s": 60})
-
-    health = (await api.http.get("/_sim/health")).json()
-
-    assert health["status"] == "ok"
-    assert health["clock_offset_s"] == 60
-
-
-async def test_clock_refuses_to_go_backwards(api: Api) -> None:
-    r = await api.http.post("/_sim/clock", json={"advance_s": -1})
-
-    assert r.status_code == 422
-
-
-async def test_unknown_routes_are_plain_404(api: Api) -> None:
-    r = await api.http.get("/api/nothing-here")
-
-    assert r.status_code == 404
