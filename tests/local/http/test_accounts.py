@@ -197,3 +197,22 @@ async def test_rate_limit_fault_refuses_the_next_token_requests_then_lifts(backe
     ]
 
     assert statuses == [429, 429, 200]
+
+
+async def test_state_has_the_five_documented_keys(api: Api) -> None:
+    account = await api.account()
+
+    r = await api.http.get(f"/api/state/nemo_agent/me/{account.session_id}/latest", headers=account.headers)
+
+    data = r.json()["data"]
+    assert (data["session_id"], data["task_id"], data["task_name"]) == (account.session_id, account.task_id, "project")
+    assert set(data["state"]) == {"video_infos", "draft", "canvas_config", "video_analyses", "generated_media"}
+    assert data["state"]["canvas_config"] == {"width": 1920, "height": 1080, "ratio": "16:9"}
+
+
+async def test_state_of_someone_elses_session_is_1002(api: Api) -> None:
+    mine, theirs = await api.account(), await api.account()
+
+    r = await api.http.get(f"/api/state/nemo_agent/me/{theirs.session_id}/latest", headers=mine.headers)
+
+    assert (r.status_code, r.json()["code"]) == (404, 1002)

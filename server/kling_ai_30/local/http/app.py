@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 
+from kling_ai_30.local.agent.runs import AgentRuns
 from kling_ai_30.local.http.accounts import account_routes
 from kling_ai_30.local.http.admin import admin_routes
 from kling_ai_30.local.http.cdn import cdn_route
@@ -24,7 +25,6 @@ from kling_ai_30.local.http.run_sse import run_sse_route
 from kling_ai_30.local.http.uploads import upload_route
 from kling_ai_30.local.media.files import MediaFiles
 from kling_ai_30.local.render_queue import RenderQueue
-from kling_ai_30.local.runs import AgentRuns
 from kling_ai_30.local.state.clock import Clock
 from kling_ai_30.local.state.faults import Faults
 from kling_ai_30.local.state.live_config import LiveConfig

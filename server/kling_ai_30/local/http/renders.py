@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from kling_ai_30.local.draft import has_segments
+from kling_ai_30.local.agent.draft import has_segments
 from kling_ai_30.local.http.wire import UserHandler, authed, base_url, json_body, render_error
 from kling_ai_30.local.media.files import MediaFiles
 from kling_ai_30.local.render_queue import RenderQueue

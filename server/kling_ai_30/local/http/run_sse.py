@@ -18,13 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kling_ai_30 import policy
-from kling_ai_30.local import intents
+from kling_ai_30.local.agent.channel import Channel
+from kling_ai_30.local.agent.intent import cost
+from kling_ai_30.local.agent.interpret import interpret
+from kling_ai_30.local.agent.runs import AgentRuns
 from kling_ai_30.local.http.sse import SseResponse
 from kling_ai_30.local.http.wire import base_url, fail_with, parse
-from kling_ai_30.local.runs import AgentRuns
 from kling_ai_30.local.state.config import SimConfig
 from kling_ai_30.local.state.store import ApiError, Store
-from kling_ai_30.local.stream import Channel
 
 # The agent reads this much of a message; the rule tables are not meant for documents.
 MAX_INTERPRETED_CHARS = 8000
@@ -91,9 +92,9 @@ def run_sse_route(*, store: Store, config: Callable[[], SimConfig], runs: AgentR
             session = store.session_for(user.user_id, run.session_id)
         except ApiError:
             return not_found
-        intent = intents.interpret(run.text()[:MAX_INTERPRETED_CHARS], session.language)
+        intent = interpret(run.text()[:MAX_INTERPRETED_CHARS], session.language)
         settings = config()
-        price = intents.cost(intent, settings.costs, settings.max_generation_seconds)
+        price = cost(intent, settings.costs, settings.max_generation_seconds)
         try:
             store.freeze(user.user_id, price)
         except ApiError as exc:

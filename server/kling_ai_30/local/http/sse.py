@@ -1,4 +1,4 @@
-"""The /run_sse response: relays a run's :class:`~kling_ai_30.local.stream.Channel` as `text/event-stream`.
+"""The /run_sse response: relays a run's :class:`~kling_ai_30.local.agent.channel.Channel` as `text/event-stream`.
 
 The run lives in its own thread and outlives the response: when the client leaves, or a fault
 drops the stream, the response detaches from the channel and the run carries on.
@@ -10,7 +10,7 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from kling_ai_30.local.stream import Channel, Control
+from kling_ai_30.local.agent.channel import Channel, Control
 
 
 class SseResponse(Response):

@@ -12,7 +12,7 @@ import random
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from kling_ai_30.local.intents import Lang, Motion
+from kling_ai_30.local.agent.intent import Lang, Motion
 
 TEMPORARY_ISSUE = "I encountered a temporary issue. Please try again in a moment."
 

@@ -1,110 +1,17 @@
-"""/run_sse: ADK framing, heartbeats, two-stage generation, credits, silent edits, replies (api notes §5)."""
+"""An agent run through /run_sse: two-stage generation, edits to the draft, replies, silent edits, charges."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-import anyio
 import pytest
 
 from kling_ai_30.local import LocalBackend
 
-from .conftest import GENERATE, HEARTBEAT_FRAMES, Api, png_bytes
+from ..conftest import GENERATE, Api, png_bytes
 
 pytestmark = pytest.mark.anyio
-
-ADK_KEYS = {"content", "invocationId", "author", "actions", "id", "timestamp"}
-
-
-async def test_every_frame_is_one_compact_data_line_or_a_heartbeat_and_nothing_else(api: Api) -> None:
-    account = await api.account()
-
-    stream = await api.send(account, GENERATE)
-
-    assert stream.status == 200
-    assert stream.headers["content-type"].startswith("text/event-stream")
-    assert stream.raw.endswith("\n\n")
-    for frame in stream.frames:
-        assert "\n" not in frame, frame
-        assert frame in HEARTBEAT_FRAMES or frame.startswith("data: {"), frame
-        assert not frame.startswith(("event:", "id:", "retry:"))
-    assert "[DONE]" not in stream.raw
-    last = stream.events[-1]
-    assert "content" in last and "functionResponse" not in str(last)  # ends on the reply: no sentinel
-
-
-async def test_adk_events_use_camel_case_and_the_documented_fields(api: Api) -> None:
-    account = await api.account()
-
-    stream = await api.send(account, GENERATE)
-
-    events = stream.events
-    assert {e["invocationId"] for e in events} == {events[0]["invocationId"]}
-    assert re.fullmatch(r"e-[0-9a-f-]{36}", events[0]["invocationId"])
-    for event in events:
-        assert set(event) >= ADK_KEYS, event
-        assert event["author"] == "nemo_agent"
-        assert event["actions"] == {"stateDelta": {}, "artifactDelta": {}, "requestedAuthConfigs": {}}
-        assert re.fullmatch(r"[A-Za-z0-9]{8}", event["id"])
-        assert isinstance(event["timestamp"], float)
-        assert not any("_" in key for key in event)
-        part = event["content"]["parts"][-1]
-        if "functionCall" in part:
-            assert event["content"]["role"] == "model"
-            assert event["longRunningToolIds"] == []
-            assert re.fullmatch(r"adk-[0-9a-f-]{36}", part["functionCall"]["id"])
-        elif "functionResponse" in part:
-            assert event["content"]["role"] == "user"
-            assert "longRunningToolIds" not in event
-        else:
-            assert event["content"]["role"] == "model"
-
-
-async def test_tool_calls_and_results_pair_up_by_id(api: Api) -> None:
-    account = await api.account()
-
-    stream = await api.send(account, GENERATE)
-
-    calls = [p["functionCall"] for p in stream.parts if "functionCall" in p]
-    results = [p["functionResponse"] for p in stream.parts if "functionResponse" in p]
-    assert [c["id"] for c in calls] == [r["id"] for r in results]
-    assert [c["name"] for c in calls] == ["generate_video_with_seedance", "generate_music", "edit_multitrack"]
-
-
-async def test_heartbeats_come_in_all_three_forms_while_a_tool_runs(backend: LocalBackend, api: Api) -> None:
-    backend.configure(generation_seconds=0.3, heartbeat_every_s=0.05)
-    account = await api.account()
-
-    stream = await api.send(account, GENERATE)
-
-    assert set(stream.heartbeats) == set(HEARTBEAT_FRAMES)
-    first_call = stream.raw.index("functionCall")
-    first_result = stream.raw.index("functionResponse")
-    between = stream.raw[first_call:first_result]
-    assert all(form + "\n\n" in between for form in HEARTBEAT_FRAMES)
-
-
-async def test_thought_parts_are_marked_and_separate_from_the_reply(backend: LocalBackend, api: Api) -> None:
-    backend.configure(thought_ratio=1.0)
-    account = await api.account()
-
-    stream = await api.send(account, GENERATE)
-
-    assert stream.thoughts
-    first = stream.events[0]["content"]["parts"]
-    assert first[0]["thought"] is True
-    assert "thought" not in first[1]
-    assert not any(t in stream.texts for t in stream.thoughts)
-
-
-async def test_no_thought_parts_when_the_ratio_is_zero(backend: LocalBackend, api: Api) -> None:
-    backend.configure(thought_ratio=0.0)
-    account = await api.account()
-
-    stream = await api.send(account, GENERATE)
-
-    assert stream.thoughts == []
 
 
 async def test_generation_is_two_stage_with_lofi_music_and_a_title(api: Api) -> None:
@@ -160,45 +67,6 @@ async def test_generation_uses_the_latest_uploaded_photo_with_the_requested_moti
     segment = (await api.state(account))["draft"]["t"][0]["sg"][0]
     assert segment["src"] == uploaded["cdn_url"]
     assert segment["m"] == {"name": "mountain landscape", "kind": "image", "motion": "zoom_out"}
-
-
-async def test_credits_are_frozen_during_a_run_then_spent(api: Api) -> None:
-    account = await api.account()
-    during: list[dict[str, int]] = []
-
-    async def on_frame(frame: str) -> None:
-        if "functionCall" in frame and not during:
-            during.append(await api.credits(account))
-
-    await api.send(account, "generate a 30-second video of a city at night", on_frame=on_frame)
-
-    assert during == [{"available": 40, "frozen": 60, "total": 100}]
-    await anyio.sleep(0)  # settled before the response closed
-    assert await api.credits(account) == {"available": 40, "frozen": 0, "total": 40}
-
-
-async def test_a_generation_that_costs_more_than_the_balance_is_refused_before_streaming(api: Api) -> None:
-    account = await api.account()
-    await api.http.post("/_sim/faults", json={"set_credits": {"user_id": account.user_id, "available": 59}})
-
-    stream = await api.send(account, "generate a 30-second video of a forest")
-
-    assert stream.status == 200
-    assert stream.json_body["code"] == 2001
-    assert stream.json_body["data"] is None
-    assert f"register?bind={account.user_id}" in stream.json_body["message"]
-    assert (await api.state(account))["draft"] == {}
-    assert await api.credits(account) == {"available": 59, "frozen": 0, "total": 59}
-
-
-async def test_a_registered_user_without_credits_is_told_to_top_up(api: Api) -> None:
-    made = (await api.http.post("/_sim/users", json={"credits": 0})).json()
-    account = await api.account(token=made["token"])
-
-    stream = await api.send(account, GENERATE)
-
-    assert stream.json_body["code"] == 2001
-    assert "Top up credits in your account" in stream.json_body["message"]
 
 
 async def test_text_only_replies_are_free_and_change_nothing(api: Api) -> None:
@@ -376,118 +244,3 @@ async def test_generation_replies_are_never_silent(backend: LocalBackend, api: A
     stream = await api.send(account, "generate a 2 second video of snow")
 
     assert stream.texts
-
-
-async def test_typed_vocabulary_sends_simple_objects(instant: LocalBackend, api: Api) -> None:
-    instant.configure(vocabulary="typed", thought_ratio=1.0)
-    account = await api.account()
-
-    stream = await api.send(account, GENERATE)
-
-    types = [e["type"] for e in stream.events]
-    assert set(types) == {"text", "tool_call", "tool_result"}
-    assert types[0] == "text" and types[-1] == "text"
-    assert stream.events[1]["name"] == "generate_video_with_seedance"
-    assert stream.events[2]["result"]["status"] == "success"
-    assert stream.thoughts == []
-
-
-async def test_camel_case_request_keys_are_accepted(api: Api) -> None:
-    account = await api.account()
-    body = {
-        "appName": "nemo_agent",
-        "userId": account.user_id,
-        "sessionId": account.session_id,
-        "newMessage": {"parts": [{"text": "hello"}], "role": "user"},
-        "streaming": False,
-    }
-
-    stream = await api.send(account, "", body=body)
-
-    assert stream.status == 200 and stream.texts
-
-
-@pytest.mark.parametrize(
-    ("new_message", "loc"),
-    [
-        ({"parts": [{"text": "hi"}], "colour": "red"}, ["body", "new_message", "colour"]),
-        ({"parts": [{"text": "hi", "bold": True}]}, ["body", "new_message", "parts", 0, "bold"]),
-    ],
-)
-async def test_unknown_keys_inside_the_message_are_a_422(api: Api, new_message: dict[str, Any], loc: list[Any]) -> None:
-    account = await api.account()
-    body = {**api.run_body(account, ""), "new_message": new_message}
-
-    stream = await api.send(account, "", body=body)
-
-    assert stream.status == 422
-    assert stream.json_body["detail"][0]["loc"] == loc
-    assert stream.json_body["detail"][0]["type"] == "extra_forbidden"
-
-
-async def test_a_missing_session_id_is_a_422(api: Api) -> None:
-    account = await api.account()
-    body = api.run_body(account, "hi")
-    del body["session_id"]
-
-    stream = await api.send(account, "", body=body)
-
-    assert stream.status == 422
-
-
-async def test_unknown_session_is_an_adk_404(api: Api) -> None:
-    account = await api.account()
-    body = {**api.run_body(account, "hi"), "session_id": "1234567890123456789"}
-
-    stream = await api.send(account, "", body=body)
-
-    assert stream.status == 404
-    assert stream.json_body == {"detail": "Session not found: 1234567890123456789"}
-
-
-async def test_another_users_session_is_not_found(api: Api) -> None:
-    mine, theirs = await api.account(), await api.account()
-    body = api.run_body(theirs, "hi")
-
-    stream = await api.send(mine, "", body=body)
-
-    assert stream.status == 404
-
-
-async def test_a_lost_session_is_404_on_run_sse_and_1002_on_rest(backend: LocalBackend, api: Api) -> None:
-    account = await api.account()
-    backend.faults.lose_session(account.session_id)
-
-    stream = await api.send(account, "hello")
-    state = await api.http.get(f"/api/state/nemo_agent/me/{account.session_id}/latest", headers=account.headers)
-
-    assert stream.status == 404
-    assert (state.status_code, state.json()["code"]) == (404, 1002)
-
-
-async def test_a_bad_token_on_run_sse_is_1001(api: Api) -> None:
-    account = await api.account()
-    account.token = "nmv_usr_nope"
-
-    stream = await api.send(account, "hello")
-
-    assert (stream.status, stream.json_body["code"]) == (401, 1001)
-
-
-async def test_state_has_the_five_documented_keys(api: Api) -> None:
-    account = await api.account()
-
-    r = await api.http.get(f"/api/state/nemo_agent/me/{account.session_id}/latest", headers=account.headers)
-
-    data = r.json()["data"]
-    assert (data["session_id"], data["task_id"], data["task_name"]) == (account.session_id, account.task_id, "project")
-    assert set(data["state"]) == {"video_infos", "draft", "canvas_config", "video_analyses", "generated_media"}
-    assert data["state"]["canvas_config"] == {"width": 1920, "height": 1080, "ratio": "16:9"}
-
-
-async def test_state_of_someone_elses_session_is_1002(api: Api) -> None:
-    mine, theirs = await api.account(), await api.account()
-
-    r = await api.http.get(f"/api/state/nemo_agent/me/{theirs.session_id}/latest", headers=mine.headers)
-
-    assert (r.status_code, r.json()["code"]) == (404, 1002)

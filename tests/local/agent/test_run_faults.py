@@ -1,4 +1,4 @@
-"""Stream faults: dropped streams, mid-stream errors and trailing noise; the run completes regardless."""
+"""Faults during a run: dropped streams, mid-stream errors and trailing noise; the run completes regardless."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from kling_ai_30.local import LocalBackend
 
-from .conftest import GENERATE, Api, wait_until
+from ..conftest import GENERATE, Api, wait_until
 
 pytestmark = pytest.mark.anyio
 

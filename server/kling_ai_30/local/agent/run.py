@@ -1,23 +1,15 @@
-"""The /run_sse stream: ADK events, SSE framing, heartbeats, and the run that produces them.
+"""One /run_sse run: the agent's plan for a message, executed on its own thread.
 
-A run executes in its own thread, independent of the HTTP response: it pushes framed events into
-a :class:`Channel`, and the response (:class:`SseResponse`) relays whatever arrives. When the
-client goes away, or a fault drops the stream, the channel is detached and the run carries on to
-the end, changing the session state and settling credits. That is what lets a client recover by
-polling state instead of re-sending (api notes §5.6).
-
-Wire format (api notes §5.1-5.4): each event is `data: <compact JSON>\\n\\n`, camelCase, no
-`event:`/`id:` fields and no end sentinel; heartbeats rotate through the three documented forms.
+A run executes independently of the HTTP response: it pushes framed events
+(:mod:`~kling_ai_30.local.agent.events`) into a :class:`~kling_ai_30.local.agent.channel.Channel`,
+makes the files its tools produce, changes the session state and settles the credits reserved for
+it. When the client goes away, or a fault drops the stream, the run carries on to the end; that is
+what lets a client recover by polling state instead of re-sending (api notes §5.6).
 """
 
 from __future__ import annotations
 
-import asyncio
-import enum
-import json
 import logging
-import random
-import string
 import threading
 import time
 import uuid
@@ -25,12 +17,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from kling_ai_30.local import agent, replies
-from kling_ai_30.local.intents import Intent
+from kling_ai_30.local.agent import replies
+from kling_ai_30.local.agent.channel import Channel, Control
+from kling_ai_30.local.agent.events import HEARTBEATS, EventBuilder, error_frame
+from kling_ai_30.local.agent.intent import Intent
+from kling_ai_30.local.agent.plan import PlanContext, Say, Source, Tool, plan
 from kling_ai_30.local.media.files import MediaFiles, cdn_rel_path
 from kling_ai_30.local.media.synthesis import MediaMaker, Produce, make_media, produce_cached
 from kling_ai_30.local.state.clock import Clock
-from kling_ai_30.local.state.config import SimConfig, Vocabulary
+from kling_ai_30.local.state.config import SimConfig
 from kling_ai_30.local.state.fault_spec import Phase
 from kling_ai_30.local.state.faults import Faults
 from kling_ai_30.local.state.records import MediaRecord, Session
@@ -38,109 +33,8 @@ from kling_ai_30.local.state.store import Store
 
 logger = logging.getLogger(__name__)
 
-AUTHOR = "nemo_agent"
-# api notes §5.4: blank `data:`, `{"type":"heartbeat"}` and SSE comments are all seen in the wild.
-HEARTBEATS = (b"data: \n\n", b'data: {"type":"heartbeat"}\n\n', b": keepalive\n\n")
-_ALNUM = string.ascii_letters + string.digits
 BACKDROP_MARGIN = 1.5  # source stills are this much taller than the render, for zooms and pans
 BACKDROP_MIN_HEIGHT = 360
-_ids = random.SystemRandom()
-
-
-def frame(payload: Mapping[str, Any]) -> bytes:
-    """One SSE event: `data: <compact single-line JSON>` and a blank line."""
-    return b"data: " + json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
-
-
-def error_frame(message: str) -> bytes:
-    """The mid-stream error line newer ADK writes (`json.dumps`, default separators)."""
-    return b"data: " + json.dumps({"error": message}, ensure_ascii=False).encode() + b"\n\n"
-
-
-class EventBuilder:
-    """Builds the events of one invocation in the ADK or the simplified ("typed") vocabulary."""
-
-    def __init__(self, vocabulary: Vocabulary, clock: Callable[[], float] = time.time) -> None:
-        self.vocabulary = vocabulary
-        self.invocation_id = f"e-{uuid.uuid4()}"
-        self._clock = clock
-
-    def _adk(self, content: dict[str, Any], long_running: list[str] | None = None) -> bytes:
-        event: dict[str, Any] = {
-            "content": content,
-            "invocationId": self.invocation_id,
-            "author": AUTHOR,
-            "actions": {"stateDelta": {}, "artifactDelta": {}, "requestedAuthConfigs": {}},
-        }
-        if long_running is not None:
-            event["longRunningToolIds"] = long_running
-        event["id"] = "".join(_ids.choice(_ALNUM) for _ in range(8))
-        event["timestamp"] = round(self._clock(), 6)
-        return frame(event)
-
-    def text(self, text: str, thought: str | None = None) -> bytes | None:
-        """A model text event (with a leading hidden `thought` part when given)."""
-        if self.vocabulary == "typed":
-            return frame({"type": "text", "content": text}) if text else None
-        parts: list[dict[str, Any]] = []
-        if thought:
-            parts.append({"text": thought, "thought": True})
-        if text:
-            parts.append({"text": text})
-        return self._adk({"parts": parts, "role": "model"}) if parts else None
-
-    def call(self, call_id: str, name: str, args: Mapping[str, Any]) -> bytes:
-        if self.vocabulary == "typed":
-            return frame({"type": "tool_call", "name": name, "args": dict(args)})
-        part = {"functionCall": {"id": call_id, "args": dict(args), "name": name}}
-        return self._adk({"parts": [part], "role": "model"}, long_running=[])
-
-    def result(self, call_id: str, name: str, response: Mapping[str, Any]) -> bytes:
-        if self.vocabulary == "typed":
-            return frame({"type": "tool_result", "name": name, "result": dict(response)})
-        part = {"functionResponse": {"id": call_id, "name": name, "response": dict(response)}}
-        return self._adk({"parts": [part], "role": "user"})
-
-
-class Control(enum.Enum):
-    """Non-data items a run puts in its channel."""
-
-    END = "end"  # normal end: close the response cleanly
-    ABORT = "abort"  # drop: cut the connection without finishing the body
-    CLOSE = "close"  # drop: end the response cleanly, though the run goes on
-
-
-class Channel:
-    """Thread → event loop hand-off of one run's frames; silently drops items once detached."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._queue: asyncio.Queue[bytes | Control] = asyncio.Queue()
-        self._lock = threading.Lock()
-        self._attached = True
-
-    @property
-    def attached(self) -> bool:
-        with self._lock:
-            return self._attached
-
-    def put(self, item: bytes | Control) -> None:
-        """Queue an item for the response (any thread)."""
-        with self._lock:
-            if not self._attached:
-                return
-            try:
-                self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
-            except RuntimeError:  # the loop is gone: nobody is listening any more
-                self._attached = False
-
-    def detach(self) -> None:
-        """Stop relaying; the run keeps going."""
-        with self._lock:
-            self._attached = False
-
-    async def get(self) -> bytes | Control:
-        return await self._queue.get()
 
 
 class _RunFailed(Exception):
@@ -213,7 +107,7 @@ class AgentRun:
         config = self._config()
         state = self._store.state_of(self._session)
         silent_override = self._faults.take_silent_override() if self._intent.kind == "edit" else None
-        context = agent.PlanContext(
+        context = PlanContext(
             base_url=self._base_url,
             session_id=self._session.session_id,
             rng=self._session.rng,
@@ -226,12 +120,12 @@ class AgentRun:
             source=self._latest_source(state),
             silent_override=silent_override,
         )
-        plan = agent.plan(self._intent, state, context)
+        planned = plan(self._intent, state, context)
         self._phase("before_first_event")
         said = False
-        for step in plan.steps:
+        for step in planned.steps:
             self._check_stop()
-            if isinstance(step, agent.Say):
+            if isinstance(step, Say):
                 event = self._events.text(step.text, step.thought)
                 if event is not None:
                     self._emit(event)
@@ -244,9 +138,9 @@ class AgentRun:
             trailing = self._events.text(replies.TEMPORARY_ISSUE)
             if trailing is not None:
                 self._emit(trailing)
-        return plan.charge
+        return planned.charge
 
-    def _tool(self, step: agent.Tool) -> None:
+    def _tool(self, step: Tool) -> None:
         call_id = f"adk-{uuid.uuid4()}"
         self._emit(self._events.call(call_id, step.name, step.args))
         self._phase("mid_tool_call")
@@ -324,7 +218,7 @@ class AgentRun:
         if self._stop.is_set():
             raise _Stopped
 
-    def _latest_source(self, state: Mapping[str, Any]) -> agent.Source | None:
+    def _latest_source(self, state: Mapping[str, Any]) -> Source | None:
         """The newest uploaded image or video that can actually be read."""
         for info in reversed(state.get("video_infos") or []):
             url = str(info.get("cdn_url") or "")
@@ -333,7 +227,7 @@ class AgentRun:
             if record is None or not record.readable or record.kind not in ("image", "video"):
                 continue
             name = Path(str(info.get("filename") or rel)).stem.replace("_", " ").replace("-", " ").strip()
-            return agent.Source(
+            return Source(
                 url=url,
                 kind="image" if record.kind == "image" else "video",
                 name=" ".join(name.split()[:6]),

@@ -9,14 +9,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from kling_ai_30.local.intents import Intent
+from kling_ai_30.local.agent.channel import Channel
+from kling_ai_30.local.agent.intent import Intent
+from kling_ai_30.local.agent.run import AgentRun
 from kling_ai_30.local.media.files import MediaFiles
 from kling_ai_30.local.state.clock import Clock
 from kling_ai_30.local.state.config import SimConfig
 from kling_ai_30.local.state.faults import Faults
 from kling_ai_30.local.state.records import Session
 from kling_ai_30.local.state.store import Store
-from kling_ai_30.local.stream import AgentRun, Channel
 
 
 class AgentRuns:

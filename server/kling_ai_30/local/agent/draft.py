@@ -3,7 +3,7 @@
 A draft is `{"t": [track…], "d": duration_ms, "m": meta}`; a track is `{"id", "tt", "sg": [segment…],
 "m"}` with `tt` 0 for video, 1 for background music and 7 for text (title, subtitles); a segment is
 `{"id", "st", "d", "src"?, "m"}`. :func:`apply_or_explain` applies one
-:data:`~kling_ai_30.local.intents.Edit` in place and says what it did in both languages, or why
+:data:`~kling_ai_30.local.agent.intent.Edit` in place and says what it did in both languages, or why
 it changed nothing; the agent turns those sentences into its reply.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kling_ai_30.local.intents import (
+from kling_ai_30.local.agent.intent import (
     AddMusic,
     AddSubtitle,
     AspectRatio,
@@ -27,7 +27,7 @@ from kling_ai_30.local.intents import (
     TitleColor,
     Trim,
 )
-from kling_ai_30.local.replies import COLOR_ZH, MOTION_TEXT, STYLE_ZH, Tip
+from kling_ai_30.local.agent.replies import COLOR_ZH, MOTION_TEXT, STYLE_ZH, Tip
 
 DEFAULT_MUSIC = "Lo-fi"
 DEFAULT_MUSIC_VOLUME = 0.35

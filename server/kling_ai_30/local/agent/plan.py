@@ -1,11 +1,12 @@
 """The local backend's agent: a rule-based stand-in for NemoVideo's LLM agent, English and Chinese.
 
 For one message it decides what to do, as data: :func:`plan` turns an
-:class:`~kling_ai_30.local.intents.Intent` and the session state into a :class:`Plan` (the text to
-say, the tool calls to make, how long each tool "runs", the media files to produce and the state
-each tool result installs). The stream layer executes the plan; nothing here does I/O. Its parts:
-:mod:`~kling_ai_30.local.intents` reads the message, :mod:`~kling_ai_30.local.draft` edits the
-timeline, :mod:`~kling_ai_30.local.replies` words the answer.
+:class:`~kling_ai_30.local.agent.intent.Intent` and the session state into a :class:`Plan` (the
+text to say, the tool calls to make, how long each tool "runs", the media files to produce and the
+state each tool result installs). :mod:`~kling_ai_30.local.agent.run` executes the plan; nothing
+here does I/O. Its parts: :mod:`~kling_ai_30.local.agent.interpret` reads the message,
+:mod:`~kling_ai_30.local.agent.draft` edits the timeline, :mod:`~kling_ai_30.local.agent.replies`
+words the answer.
 
 Behaviour copied from the real backend (api notes §5.4): generation is two-stage (the raw clip
 first, then `edit_multitrack` adds Lo-fi music at 35 % and a title for 0-3 s); replies assume a
@@ -20,8 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kling_ai_30.local import replies
-from kling_ai_30.local.draft import (
+from kling_ai_30.local.agent import replies
+from kling_ai_30.local.agent.draft import (
     DEFAULT_MUSIC,
     DEFAULT_MUSIC_VOLUME,
     DRAFT_FPS,
@@ -37,8 +38,7 @@ from kling_ai_30.local.draft import (
     new_track,
     text_segment,
 )
-from kling_ai_30.local.intents import (
-    CJK,
+from kling_ai_30.local.agent.intent import (
     AddMusic,
     AddSubtitle,
     AspectRatio,
@@ -51,6 +51,7 @@ from kling_ai_30.local.intents import (
     Speed,
     TitleColor,
 )
+from kling_ai_30.local.agent.lexicon import CJK
 from kling_ai_30.local.media.synthesis import Produce
 from kling_ai_30.local.state.config import Costs
 
