@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from kling_ai_30.local import render
-from kling_ai_30.local.backdrop import make_backdrop
-from kling_ai_30.local.music import make_music
+from kling_ai_30.local.media.backdrop.painter import make_backdrop
+from kling_ai_30.local.media.music import make_music
 
 IMAGE_URL = "https://local.invalid/assets/mountain.jpg"
 MUSIC_URL = "https://local.invalid/assets/lofi.wav"

@@ -14,8 +14,8 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
-from kling_ai_30.local.backdrop import make_backdrop
-from kling_ai_30.local.music import make_music
+from kling_ai_30.local.media.backdrop.painter import make_backdrop
+from kling_ai_30.local.media.music import make_music
 from kling_ai_30.local.render import RenderError, RenderResult, render_draft
 
 IMAGE = "https://cdn.local/assets/mountain.jpg"

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp
 from kling_ai_30.local.agent.runs import AgentRuns
 from kling_ai_30.local.http.app import build_app
 from kling_ai_30.local.media.files import MediaFiles
-from kling_ai_30.local.render_queue import RenderQueue
+from kling_ai_30.local.media.render_queue import RenderQueue
 from kling_ai_30.local.state.clock import Clock
 from kling_ai_30.local.state.config import SimConfig
 from kling_ai_30.local.state.faults import Faults

@@ -27,7 +27,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageOps
 
-from kling_ai_30.local import backdrop, fonts, music
+from kling_ai_30.local.media import fonts, music
+from kling_ai_30.local.media.backdrop.painter import backdrop_image
 
 U8 = NDArray[np.uint8]
 F32 = NDArray[np.float32]
@@ -720,7 +721,7 @@ class _Media:
                 (str(m[k]) for k in ("prompt", "text", "name") if isinstance(m.get(k), str) and m[k].strip()), title
             )
             amount = 1 + _motion_amount(span.duration, speed)
-            still = backdrop.backdrop_image(prompt, math.ceil(canvas.width * amount), math.ceil(canvas.height * amount))
+            still = backdrop_image(prompt, math.ceil(canvas.width * amount), math.ceil(canvas.height * amount))
             return _Visual(span, _KenBurns(still, canvas, motion, span.duration, speed), *fades), None
         path = self.path(src)
         image = self._still(path, src)

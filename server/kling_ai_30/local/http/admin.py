@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kling_ai_30.local.http.wire import json_body, parse, validation_failed
-from kling_ai_30.local.render_queue import RenderQueue
+from kling_ai_30.local.media.render_queue import RenderQueue
 from kling_ai_30.local.state.clock import Clock, iso_utc
 from kling_ai_30.local.state.fault_spec import FaultSpec
 from kling_ai_30.local.state.faults import Faults

@@ -24,7 +24,7 @@ from kling_ai_30.local.http.renders import render_routes
 from kling_ai_30.local.http.run_sse import run_sse_route
 from kling_ai_30.local.http.uploads import upload_route
 from kling_ai_30.local.media.files import MediaFiles
-from kling_ai_30.local.render_queue import RenderQueue
+from kling_ai_30.local.media.render_queue import RenderQueue
 from kling_ai_30.local.state.clock import Clock
 from kling_ai_30.local.state.faults import Faults
 from kling_ai_30.local.state.live_config import LiveConfig

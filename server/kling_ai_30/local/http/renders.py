@@ -2,7 +2,7 @@
 
 These answer the `success` envelope, not the `code` one. Export is refused with 402 for anonymous
 users without attribution headers (skill text), or when a fault blocks it; the render itself runs
-on the :class:`~kling_ai_30.local.render_queue.RenderQueue`.
+on the :class:`~kling_ai_30.local.media.render_queue.RenderQueue`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from starlette.routing import Route
 from kling_ai_30.local.agent.draft import has_segments
 from kling_ai_30.local.http.wire import UserHandler, authed, base_url, json_body, render_error
 from kling_ai_30.local.media.files import MediaFiles
-from kling_ai_30.local.render_queue import RenderQueue
+from kling_ai_30.local.media.render_queue import RenderQueue
 from kling_ai_30.local.state.clock import Clock
 from kling_ai_30.local.state.config import SimConfig
 from kling_ai_30.local.state.faults import Faults

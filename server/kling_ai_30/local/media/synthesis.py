@@ -1,7 +1,7 @@
 """Generated media files: what a tool asks to be made (:class:`Produce`) and making it, with a cache.
 
-The synthesisers (:mod:`~kling_ai_30.local.backdrop` stills, :mod:`~kling_ai_30.local.music` loops)
-are deterministic, so an identical request reuses the earlier file; they are imported only when a
+The synthesisers (:mod:`~kling_ai_30.local.media.backdrop` stills, :mod:`~kling_ai_30.local.media.music`
+loops) are deterministic, so an identical request reuses the earlier file; they are imported only when a
 file is made, so the backend starts without NumPy or Pillow loaded.
 """
 
@@ -34,11 +34,11 @@ MediaMaker = Callable[[Produce, Path], None]
 def make_media(item: Produce, path: Path) -> None:
     """Create a generated file with the synthesisers (imported lazily, so the backend starts fast)."""
     if item.kind == "backdrop":
-        from kling_ai_30.local.backdrop import make_backdrop
+        from kling_ai_30.local.media.backdrop.painter import make_backdrop
 
         make_backdrop(item.prompt, item.width, item.height, path)
     else:
-        from kling_ai_30.local.music import make_music
+        from kling_ai_30.local.media.music import make_music
 
         make_music(item.prompt, item.seconds, path)
 

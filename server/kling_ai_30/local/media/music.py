@@ -2,7 +2,7 @@
 
 The local backend's `generate_music` tool and its URL-upload stand-ins need real audio for the
 renderer to mix. A style name picks chords, tempo, instrument and drums by keyword (see
-:mod:`~kling_ai_30.local.prompts`); the loop is synthesised with NumPy, seeded from the style, and
+:mod:`~kling_ai_30.local.media.prompts`); the loop is synthesised with NumPy, seeded from the style, and
 normalised to about -14 dBFS RMS so it sits under a voice the way streaming platforms expect.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from kling_ai_30.local.prompts import mentions, seed, tokens
+from kling_ai_30.local.media.prompts import mentions, seed, tokens
 
 F32 = NDArray[np.float32]
 

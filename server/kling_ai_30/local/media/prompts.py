@@ -1,6 +1,6 @@
 """Reading a prompt or a style name for the synthesisers: deterministic seeds and keyword matching.
 
-Shared by :mod:`~kling_ai_30.local.backdrop` and :mod:`~kling_ai_30.local.music`. Seeds come from
+Shared by :mod:`~kling_ai_30.local.media.backdrop` and :mod:`~kling_ai_30.local.media.music`. Seeds come from
 SHA-256 of the normalised text, never from Python's salted `hash`, so the same words give the same
 bytes on every machine and in every process.
 """
