@@ -106,7 +106,7 @@ class RenderQueue:
             store.update_render(render_id, progress=max(10, min(99, 10 + int(fraction * 89))))
 
         try:
-            from kling_ai_30.local.render import RenderError, render_draft
+            from kling_ai_30.local.media.render.renderer import RenderError, render_draft
 
             try:
                 result = render_draft(

@@ -16,7 +16,7 @@ from PIL import Image
 
 from kling_ai_30.local.media.backdrop.painter import make_backdrop
 from kling_ai_30.local.media.music import make_music
-from kling_ai_30.local.render import RenderError, RenderResult, render_draft
+from kling_ai_30.local.media.render.renderer import RenderError, RenderResult, render_draft
 
 IMAGE = "https://cdn.local/assets/mountain.jpg"
 GRADIENT = "https://cdn.local/assets/gradient.png"
