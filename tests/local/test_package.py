@@ -54,3 +54,31 @@ def test_no_module_imports_the_client_so_the_backend_cannot_agree_with_it_by_acc
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
 
     assert offenders == []
+
+
+# Which groups each group may import: the dependencies run one way, http -> agent -> media -> state.
+ALLOWED = {
+    "state": {"state"},
+    "media": {"media", "state"},
+    "agent": {"agent", "media", "state"},
+    "http": {"http", "agent", "media", "state"},
+}
+
+
+def test_the_groups_depend_one_way_from_http_through_agent_and_media_to_state() -> None:
+    crossings = []
+    for group, allowed in ALLOWED.items():
+        for path in sorted((PACKAGE / group).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [f"{node.module}.{alias.name}" for alias in node.names]
+                else:
+                    continue
+                for name in names:
+                    parts = name.split(".")
+                    if parts[:2] == ["kling_ai_30", "local"] and len(parts) > 2 and parts[2] not in allowed:
+                        crossings.append(f"{path.relative_to(PACKAGE)}:{node.lineno} imports {name}")
+
+    assert crossings == []

@@ -1,4 +1,4 @@
-"""The backend's clock: wall time plus an offset the admin API can advance (token expiry without waiting)."""
+"""Simulated time: the clock every expiry and timestamp of the backend reads, and its `expires_at` format."""
 
 from __future__ import annotations
 

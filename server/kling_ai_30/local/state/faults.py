@@ -8,7 +8,7 @@ Two kinds of controls:
   :meth:`Faults.clear`.
 
 Tests holding the backend call the methods; subprocess tests send the same thing as JSON to
-``POST /_sim/faults`` (:class:`FaultSpec`).
+``POST /_sim/faults`` (:class:`~kling_ai_30.local.state.fault_spec.FaultSpec`).
 """
 
 from __future__ import annotations

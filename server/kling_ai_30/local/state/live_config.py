@@ -1,4 +1,5 @@
-"""The settings in force: the :class:`SimConfig` the backend started with, changeable while it runs.
+"""The settings in force: the :class:`~kling_ai_30.local.state.config.SimConfig` the backend started
+with, changed while it runs.
 
 Parts that only read settings get :meth:`LiveConfig.current` (a `Callable[[], SimConfig]`) and call
 it each time they need a value, so a change made through `/_sim/config` or

@@ -66,10 +66,12 @@ def noise2d(rng: np.random.Generator, canvas: Canvas, cells: int, octaves: int, 
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
+    """Linear blend of two colours, `t` of the way from `a` to `b`."""
     return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
 
 
 def smoothstep(lo: float, hi: float, x: F32) -> F32:
+    """0 below `lo`, 1 above `hi`, a smooth S-curve between."""
     t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
     return np.asarray(t * t * (3 - 2 * t), dtype=np.float32)
 

@@ -166,6 +166,7 @@ def tree_fringe(canvas: Canvas, rng: np.random.Generator, ridge: F32, height: fl
 
 
 def fill_ridge(canvas: Canvas, img: F32, ridge: F32, top: RGB, bottom: RGB) -> None:
+    """Fill everything below a ridge line with a vertical gradient from `top` to `bottom`."""
     row0, mask = below(canvas, ridge)
     fade = smoothstep(float(ridge.min()), 1.0, canvas.ys[row0:])[:, None]
     col = np.asarray(top, np.float32) + (np.asarray(bottom, np.float32) - np.asarray(top, np.float32)) * fade

@@ -45,6 +45,8 @@ SUN: dict[str, tuple[RGB, float]] = {  # disc colour, height above the horizon
 
 @dataclass
 class Light:
+    """Where the sun or moon sits and the colour of the distant air; the land is lit from it."""
+
     u: float  # sun (or moon) position
     y: float
     side: float  # -1 when the light comes from the left, +1 from the right
@@ -52,6 +54,7 @@ class Light:
 
 
 def paint_sky(canvas: Canvas, scene: Scene, rng: np.random.Generator) -> tuple[F32, Light]:
+    """The sky for the scene (gradient, light, clouds or stars) on a new image, and its light."""
     sky = scene.sky
     hz = canvas.horizon
     img = np.broadcast_to(gradient(canvas.ys / hz, SKIES[sky]), (canvas.h, canvas.w, 3)).copy()
@@ -86,6 +89,7 @@ def paint_sky(canvas: Canvas, scene: Scene, rng: np.random.Generator) -> tuple[F
 
 
 def paint_stars(canvas: Canvas, img: F32, rng: np.random.Generator, bottom: float, count: int) -> None:
+    """Scatter `count` stars above `bottom`, fainter towards the horizon."""
     # Positions in normalised units, drawn before anything else, so the land covers low stars.
     us = rng.uniform(U_CENTRE - 2.0, U_CENTRE + 2.0, count)
     vs = rng.uniform(0.0, bottom, count) ** 1.3
@@ -100,6 +104,7 @@ def paint_stars(canvas: Canvas, img: F32, rng: np.random.Generator, bottom: floa
 def paint_clouds(
     canvas: Canvas, img: F32, rng: np.random.Generator, bottom: float, cover: float, lit: RGB, shade: RGB
 ) -> None:
+    """Soft clouds above `bottom`, covering about `cover` of the sky, lit from above."""
     n = noise2d(rng, canvas, 3, 5, stretch=3.0)
     density = smoothstep(0.35 - cover * 0.5, 0.75 - cover * 0.4, n * 0.5 + 0.5)
     band = smoothstep(0.0, 0.15, canvas.ys[:, None]) * (1 - smoothstep(bottom * 0.55, bottom, canvas.ys[:, None]))

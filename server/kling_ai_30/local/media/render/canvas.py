@@ -18,6 +18,8 @@ MAX_FPS = 60
 
 @dataclass(frozen=True)
 class Canvas:
+    """The output frame: even width and height, frames per second, and how many frames."""
+
     width: int
     height: int
     fps: int
@@ -33,10 +35,12 @@ class Canvas:
 
 
 def even(value: float) -> int:
+    """The nearest even number, at least 2: YUV 4:2:0 needs even sides."""
     return max(2, 2 * round(value / 2))
 
 
 def canvas_for(draft: Mapping[str, Any], *, max_height: int | None, fps: int | None) -> Canvas:
+    """The output frame for a draft; RenderError when nothing in it has a duration."""
     if not isinstance(draft, Mapping):
         raise RenderError("invalid draft: expected a JSON object with tracks under 't'")
     m = meta(draft)

@@ -32,6 +32,7 @@ def yuv(rgb: F32) -> tuple[F32, F32, F32]:
 
 
 def to_plane(values: F32) -> Image.Image:
+    """An 8-bit greyscale image from float plane values (rounded, clipped)."""
     return Image.fromarray(np.clip(values + 0.5, 0, 255).astype(np.uint8), "L")
 
 

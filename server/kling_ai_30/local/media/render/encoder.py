@@ -38,6 +38,7 @@ def encode(
     title: str,
     on_progress: Callable[[float], None] | None,
 ) -> None:
+    """Write the timeline to `path` as MP4, frame by frame, reporting progress as it goes."""
     import av
 
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:

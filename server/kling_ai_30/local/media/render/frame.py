@@ -54,6 +54,7 @@ class Frame:
 
 
 def compose(frame: Frame, timeline: Timeline, t: float) -> None:
+    """Draw the timeline at `t` seconds into `frame`: the visible pictures, blended, then the text."""
     layers = [(v, v.alpha(t)) for v in timeline.visuals if v.span.start <= t < v.span.end]
     layers = [(v, a) for v, a in layers if a > 0]
     # Start from the topmost opaque layer: nothing under it can show through.

@@ -18,11 +18,13 @@ TRACK_KINDS = (VIDEO_TRACK, AUDIO_TRACK, TEXT_TRACK)
 
 
 def meta(obj: object) -> Mapping[str, Any]:
+    """The `m` (metadata) mapping of a draft, track or segment; empty when missing or odd."""
     m = obj.get("m") if isinstance(obj, Mapping) else None
     return m if isinstance(m, Mapping) else {}
 
 
 def number(value: object) -> float | None:
+    """A finite float from a number or a numeric string; None for anything else (bools too)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -37,6 +39,7 @@ def number(value: object) -> float | None:
 
 
 def draft_title(draft: Mapping[str, Any]) -> str:
+    """The draft's title, stripped; empty when it has none."""
     title = meta(draft).get("title")
     return title.strip() if isinstance(title, str) else ""
 
@@ -54,6 +57,7 @@ class Span:
 
 
 def span_of(segment: Mapping[str, Any]) -> Span | None:
+    """A segment's span in seconds, clipped to the longest render; None without a duration."""
     start = number(segment.get("st"))
     dur = number(segment.get("d"))
     if start is None or dur is None or dur <= 0:
@@ -83,16 +87,19 @@ def draft_tracks(draft: Mapping[str, Any]) -> Iterator[Track]:
 
 
 def fade_s(m: Mapping[str, Any], key: str) -> float:
+    """A fade length from milliseconds in metadata, in seconds (0 when absent)."""
     value = number(m.get(key))
     return max(0.0, value / 1000) if value is not None else 0.0
 
 
 def speed_of(m: Mapping[str, Any]) -> float:
+    """The playback speed in metadata, kept within 0.1-4 (1 when absent)."""
     value = number(m.get("speed"))
     return min(4.0, max(0.1, value)) if value is not None and value > 0 else 1.0
 
 
 def volume_of(m: Mapping[str, Any]) -> float:
+    """The volume in metadata as 0-1 (1 when absent)."""
     value = number(m.get("volume"))
     if value is None:
         return 1.0

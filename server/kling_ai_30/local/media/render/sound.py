@@ -19,6 +19,8 @@ DECLICK_S = 0.01  # every audio edge ramps over 10 ms so no cut clicks
 
 @dataclass
 class Sound:
+    """One audio clip on the timeline: its samples, gain and fades."""
+
     span: Span
     samples: F32  # (2, n) at AUDIO_RATE
     gain: float
@@ -55,6 +57,7 @@ def decode_audio(path: Path, url: str, max_seconds: float) -> F32 | None:
 
 
 def mix_sounds(sounds: list[Sound], total: int) -> F32:
+    """All sounds placed at their spans, with gain and fades, in one stereo track of `total` samples."""
     mix = np.zeros((2, total), np.float32)
     for sound in sounds:
         start = round(sound.span.start * AUDIO_RATE)

@@ -12,11 +12,13 @@ from kling_ai_30.local.media.render.colour import Planes, to_plane, yuv
 
 
 def ease(p: float) -> float:
+    """Eased progress 0-1 for a camera move."""
     # Sine ease-in-out: the camera starts and stops gently and never jerks at a cut.
     return 0.5 - 0.5 * math.cos(math.pi * min(1.0, max(0.0, p)))
 
 
 def motion_amount(duration_s: float, speed: float) -> float:
+    """How far the camera travels over a segment, as a fraction of the frame."""
     # How far the camera travels: enough to read as movement on a short clip, and still slow on a
     # 30 s one (about 0.8 % of the frame per second at the longest).
     return min(0.25, 0.04 + 0.007 * duration_s) * speed

@@ -27,6 +27,8 @@ TEXT_STYLES = {
 
 @dataclass
 class Text:
+    """One text overlay, rasterised: where it sits, its Y/U/V colour and coverage, and its fade."""
+
     span: Span
     x: int
     y: int
@@ -44,6 +46,7 @@ class Text:
 
 
 def text_colour(value: object) -> tuple[float, float, float, float]:
+    """RGBA from a CSS colour string; white for anything else."""
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             rgb = ImageColor.getrgb(value.strip())
@@ -52,6 +55,7 @@ def text_colour(value: object) -> tuple[float, float, float, float]:
 
 
 def wrap_lines(text: str, font: fonts.Font, max_width: float) -> list[str]:
+    """Break text into lines no wider than `max_width`."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [text]:
         # CJK text breaks between any two characters; other text between words.
@@ -70,6 +74,7 @@ def wrap_lines(text: str, font: fonts.Font, max_width: float) -> list[str]:
 
 
 def text_layer(segment: Mapping[str, Any], span: Span, canvas: Canvas, track_name: str) -> Text | None:
+    """The overlay for a text segment, placed on the canvas; None when it has no text or no room."""
     m = meta(segment)
     raw = m.get("text", segment.get("text"))
     text = str(raw).strip() if raw is not None else ""

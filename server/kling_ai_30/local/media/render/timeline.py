@@ -19,6 +19,8 @@ from kling_ai_30.local.media.render.visual import Visual
 
 @dataclass
 class Timeline:
+    """Everything a frame is composed from, and the whole mixed soundtrack."""
+
     visuals: list[Visual]
     texts: list[Text]
     audio: F32

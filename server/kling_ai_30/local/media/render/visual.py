@@ -10,6 +10,8 @@ from kling_ai_30.local.media.render.segments import Span
 
 
 class Picture(Protocol):
+    """A source of frames: a still with camera movement, or a decoded video file."""
+
     def planes(self, t: float) -> Planes:
         """Y, U, V covering the canvas, `t` seconds into the segment."""
         ...
@@ -17,6 +19,8 @@ class Picture(Protocol):
 
 @dataclass
 class Visual:
+    """A picture on the timeline: when it shows, and how it fades in and out."""
+
     span: Span
     picture: Picture
     fade_in: float
