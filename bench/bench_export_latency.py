@@ -44,7 +44,7 @@ from kling_ai_30.client.session import Session
 from kling_ai_30.config import load_settings
 from kling_ai_30.jobs.schedule import fixed_poll_delays, render_poll_delays
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
-from kling_ai_30.local.store import cdn_root
+from kling_ai_30.local.media.files import cdn_root
 from kling_ai_30.skill import load_identity
 from kling_ai_30.workspace.export import ExportRun
 
