@@ -13,7 +13,7 @@ Cross-cutting behaviour lives here once (DESIGN.md "Backend client"):
 - a chat message whose answer is lost before its stream starts (dropped connection, timeout,
   a gateway's 5xx) raises ``MessageInFlightError``: it may be on the backend, so it is never
   sent again and the caller learns the outcome from the session's state;
-- uploads streamed from disk and downloads streamed to disk, so memory stays flat.
+- uploads streamed from disk and downloads streamed to disk (``transfers``), so memory stays flat.
 
 Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTransport``) and
 ``sleep``/``clock``, so nothing waits for real.
@@ -21,16 +21,14 @@ Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTran
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -44,7 +42,6 @@ from ..errors import (
     InputError,
     MessageInFlightError,
     MissingClientIdError,
-    OutputFolderError,
     RateLimitedError,
     ServerError,
     SessionNotFoundError,
@@ -54,7 +51,6 @@ from ..errors import (
 from ..policy import (
     APP_NAME,
     CONNECT_TIMEOUT_S,
-    DOWNLOAD_CHUNK_BYTES,
     MAX_TRANSIENT_RETRIES,
     RATE_LIMIT_RETRY_DELAY_S,
     READ_TIMEOUT_S,
@@ -70,17 +66,15 @@ from .envelope import ErrorContext, unwrap
 from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult, WireModel, is_plain_id
 from .session import Session
 from .sse import check_content_type
-from .uploads import CheckedFile, check_media_url, check_upload_file
+from .transfers import ProgressFn, close_files, multipart_files, stream_to_file
+from .uploads import check_media_url, check_upload_file
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[int, int | None], None]
-"""Called with (bytes done, bytes total or None)."""
 SessionListener = Callable[[Session], None]
 
 _Wire = TypeVar("_Wire", bound=WireModel)
 _RETRYABLE_STATUS = frozenset({408, 500, 502, 503, 504})
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class BackendClient:
@@ -308,14 +302,11 @@ class BackendClient:
         if not paths:
             raise InputError("No file was given to upload: pass the path of an image, video or audio file.")
         checked = [check_upload_file(p) for p in paths]
-        total = sum(f.size for f in checked)
-
-        def multipart() -> list[tuple[str, tuple[str, Any, str]]]:
-            counter = _ByteCounter(total, on_progress)
-            return [("files", (f.path.name, _CountingReader(f, counter), f.mime_type)) for f in checked]
-
         data = await self._call(
-            "POST", f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}", session=session, files=multipart
+            "POST",
+            f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}",
+            session=session,
+            files=lambda: multipart_files(checked, on_progress),
         )
         return _wire(UploadResult, data or {}, "upload")
 
@@ -436,7 +427,9 @@ class BackendClient:
         if _same_origin(url, self.settings.api_url):
             # Only the backend itself gets our token; a CDN never does.
             return await self._download_from_backend(url, dest_dir, filename, on_progress)
-        return await self._stream_to_file(self._cdn, url, {}, dest_dir, filename, on_progress)
+        return await stream_to_file(
+            self._cdn, url, {}, dest_dir, filename, context=self._error_context(), on_progress=on_progress
+        )
 
     async def download_render_fallback(
         self, render_id: str, dest_dir: Path, filename: str, *, on_progress: ProgressFn | None = None
@@ -454,60 +447,20 @@ class BackendClient:
             credentials = await self.ensure_credentials()
             headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
             try:
-                return await self._stream_to_file(self._cdn, url, headers, dest_dir, filename, on_progress)
+                return await stream_to_file(
+                    self._cdn,
+                    url,
+                    headers,
+                    dest_dir,
+                    filename,
+                    context=self._error_context(),
+                    on_progress=on_progress,
+                )
             except TokenExpiredError:
                 if renewed or credentials.from_env:
                     raise
                 renewed = True
                 await self._renew_after_rejection(credentials)
-
-    async def _stream_to_file(
-        self,
-        http: httpx.AsyncClient,
-        url: str,
-        headers: Mapping[str, str],
-        dest_dir: Path,
-        filename: str,
-        on_progress: ProgressFn | None,
-    ) -> Path:
-        dest = dest_dir.expanduser().resolve()
-        name = safe_filename(filename)
-        tmp = dest / f".{name}.{uuid.uuid4().hex[:8]}.part"
-        try:
-            dest.mkdir(parents=True, exist_ok=True)
-            async with http.stream("GET", url, headers=dict(headers)) as response:
-                if not response.is_success:
-                    await response.aread()
-                    unwrap(response, self._error_context())
-                    raise APIError(f"The download failed with HTTP {response.status_code}; export again.")
-                expected = _content_length(response)
-                done = 0
-                with open(tmp, "wb") as handle:
-                    async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
-                        handle.write(chunk)
-                        done += len(chunk)
-                        if on_progress is not None:
-                            on_progress(done, expected)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            if expected is not None and done != expected:
-                raise APIError(f"The download stopped early ({done} of {expected} bytes); export again.")
-            _check_mp4(tmp)
-            return _place_without_overwrite(tmp, dest / name)
-        except httpx.HTTPError as exc:
-            raise BackendUnavailableError(
-                f"The download from {parts_host(url)} failed ({type(exc).__name__}); "
-                "check the network and export again."
-            ) from None
-        except OSError as exc:
-            # Not a folder, disk full, not writable: the render is fine, only the folder must change.
-            reason = exc.strerror or type(exc).__name__
-            raise OutputFolderError(
-                f"Cannot write the video into {dest} ({reason}): choose another output folder."
-            ) from None
-        finally:
-            with contextlib.suppress(OSError):  # a folder we cannot write to may refuse this too
-                tmp.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ plumbing
 
@@ -543,7 +496,7 @@ class BackendClient:
                         retry_transient=method == "GET",
                     )
                 finally:
-                    _close_form(form)
+                    close_files(form)
                 return unwrap(response, self._error_context())
             except TokenExpiredError:
                 if renewed or credentials.from_env:
@@ -646,19 +599,6 @@ def new_render_id(now: float) -> str:
     return f"render_{int(now * 1000)}_{uuid.uuid4().hex[:6]}"
 
 
-def safe_filename(name: str, *, suffix: str = ".mp4") -> str:
-    """A file name that cannot leave its directory: no separators, no dot-files, bounded length."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    if base.lower().endswith(suffix):
-        base = base[: -len(suffix)]
-    base = _SAFE_NAME.sub("-", base).strip(".-_")[:80] or "video"
-    return base + suffix
-
-
-def parts_host(url: str) -> str:
-    return urlsplit(url).hostname or "the server"
-
-
 def _same_origin(url: str, base: str) -> bool:
     a, b = urlsplit(url), urlsplit(base)
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
@@ -677,93 +617,3 @@ def _is_event_stream(response: httpx.Response) -> bool:
     except StreamError:
         return False
     return True
-
-
-def _content_length(response: httpx.Response) -> int | None:
-    raw = response.headers.get("content-length")
-    return int(raw) if raw and raw.isdigit() and "content-encoding" not in response.headers else None
-
-
-def _check_mp4(path: Path) -> None:
-    with open(path, "rb") as handle:
-        header = handle.read(12)
-    if len(header) < 12 or header[4:8] != b"ftyp":
-        raise APIError("The downloaded file is not an MP4 (the render may have failed); export again.")
-
-
-def _place_without_overwrite(tmp: Path, target: Path) -> Path:
-    """Move ``tmp`` to ``target`` or ``target (2)``…; never replaces an existing file."""
-    stem, suffix = target.stem, target.suffix
-    for n in range(1, 1000):
-        candidate = target if n == 1 else target.with_name(f"{stem} ({n}){suffix}")
-        try:
-            os.link(tmp, candidate)  # fails if candidate exists: no window for a silent overwrite
-        except FileExistsError:
-            continue
-        except OSError:
-            if candidate.exists():
-                continue
-            os.replace(tmp, candidate)  # filesystems without hard links
-            return candidate
-        tmp.unlink(missing_ok=True)
-        return candidate
-    raise InputError(f"Too many files named like {target.name} in {target.parent}: clean up the folder.")
-
-
-class _ByteCounter:
-    def __init__(self, total: int, callback: ProgressFn | None) -> None:
-        self.total = total
-        self.done = 0
-        self.callback = callback
-
-    def add(self, n: int) -> None:
-        self.done += n
-        if self.callback is not None:
-            self.callback(min(self.done, self.total), self.total)
-
-
-class _CountingReader:
-    """A file for httpx's multipart encoder: opened only while it is read, counting the bytes.
-
-    It has no ``fileno`` on purpose: httpx then learns the size from ``seek``/``tell`` without
-    opening anything, so a request that fails before sending leaves no open file behind.
-    """
-
-    def __init__(self, checked: CheckedFile, counter: _ByteCounter) -> None:
-        self._checked = checked
-        self._counter = counter
-        self._handle: BinaryIO | None = None
-        self._position = 0
-
-    def read(self, size: int = -1) -> bytes:
-        if self._handle is None:
-            self._handle = open(self._checked.path, "rb")  # noqa: SIM115 - closed at EOF or by close()
-            self._handle.seek(self._position)
-        chunk = self._handle.read(size)
-        self._position += len(chunk)
-        if chunk:
-            self._counter.add(len(chunk))
-        else:
-            self.close()
-        return chunk
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        self.close()
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._checked.size}[whence]
-        self._position = base + offset
-        return self._position
-
-    def tell(self) -> int:
-        return self._position
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-
-
-def _close_form(form: Any) -> None:
-    for _field, value in form or ():
-        reader = value[1] if isinstance(value, tuple) else None
-        if isinstance(reader, _CountingReader):
-            reader.close()
