@@ -9,7 +9,8 @@ Cross-cutting behaviour lives here once (DESIGN.md "Backend client"):
   400 -> a new client id, 429 -> wait 30 s and try once more;
 - transient failures (connection refused, 5xx, 408) retried with backoff, but only where a
   repeat cannot double anything: GETs, and requests that never reached the server (the
-  anonymous-token call included: a lost answer may have used up the one token per 7 days);
+  anonymous-token call included: a lost answer may have used up the one token per 7 days): the
+  decision is ``retry``'s, the sending ``sender``'s;
 - a chat message whose answer is lost before its stream starts (dropped connection, timeout,
   a gateway's 5xx) raises ``MessageInFlightError``: it may be on the backend, so it is never
   sent again and the caller learns the outcome from the session's state;
@@ -38,9 +39,7 @@ from pydantic import ValidationError
 from ..config import Settings
 from ..errors import (
     APIError,
-    BackendUnavailableError,
     InputError,
-    MessageInFlightError,
     MissingClientIdError,
     RateLimitedError,
     ServerError,
@@ -51,12 +50,9 @@ from ..errors import (
 from ..policy import (
     APP_NAME,
     CONNECT_TIMEOUT_S,
-    MAX_TRANSIENT_RETRIES,
     RATE_LIMIT_RETRY_DELAY_S,
     READ_TIMEOUT_S,
     SSE_READ_GAP_S,
-    TRANSIENT_RETRY_BASE_S,
-    TRANSIENT_RETRY_CAP_S,
     USER_PLACEHOLDER,
 )
 from ..skill import SkillIdentity
@@ -64,6 +60,8 @@ from ..timing import Clock, Sleep
 from .auth import ClientIdStore, Credentials, TokenCache, credentials_from_grant, env_credentials
 from .envelope import ErrorContext, unwrap
 from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult, WireModel, is_plain_id
+from .retry import RequestKind
+from .sender import Sender
 from .session import Session
 from .sse import check_content_type
 from .transfers import ProgressFn, close_files, multipart_files, stream_to_file
@@ -74,7 +72,6 @@ log = logging.getLogger(__name__)
 SessionListener = Callable[[Session], None]
 
 _Wire = TypeVar("_Wire", bound=WireModel)
-_RETRYABLE_STATUS = frozenset({408, 500, 502, 503, 504})
 
 
 class BackendClient:
@@ -112,6 +109,7 @@ class BackendClient:
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
             follow_redirects=False,
         )
+        self._sender = Sender(self._http, api_url=settings.api_url, sleep=sleep)
         # Downloads go to CDNs: no base URL, no attribution or auth headers, redirects allowed.
         self._cdn = httpx.AsyncClient(
             transport=transport,
@@ -182,9 +180,8 @@ class BackendClient:
         while True:
             client_id = self._client_ids.get()
             try:
-                response = await self._send(
-                    "POST", "/api/auth/anonymous-token", headers={"X-Client-Id": client_id}, retry_transient=False
-                )
+                request = self._sender.build("POST", "/api/auth/anonymous-token", headers={"X-Client-Id": client_id})
+                response = await self._sender.send(request, kind=RequestKind.WRITE)
                 data = unwrap(response, self._error_context(token_call=True))
             except MissingClientIdError:
                 if fixed_client_id:
@@ -346,14 +343,14 @@ class BackendClient:
                 "session_id": session.session_id,
                 "new_message": {"parts": [{"text": text}]},
             }
-            request = self._http.build_request(
+            request = self._sender.build(
                 "POST",
                 "/run_sse",
                 json=body,
                 headers={"Authorization": credentials.bearer(), "Accept": "text/event-stream"},
                 timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=SSE_READ_GAP_S),
             )
-            response = await self._send_request(request, stream=True, retry_transient=False, chat_message=True)
+            response = await self._sender.send(request, kind=RequestKind.CHAT_MESSAGE, stream=True)
             if response.is_success and _is_event_stream(response):
                 try:
                     yield response.aiter_bytes()
@@ -363,14 +360,14 @@ class BackendClient:
             try:
                 await response.aread()
             except httpx.HTTPError as exc:
-                raise self._unavailable(exc, chat_message=True) from None
+                raise self._sender.unavailable(exc, kind=RequestKind.CHAT_MESSAGE) from None
             finally:
                 await response.aclose()
             try:
                 unwrap(response, self._error_context())
             except ServerError as exc:
                 # A gateway may answer 5xx after passing the message on (a 504 usually means exactly that).
-                raise self._in_flight(f"it answered HTTP {exc.status_code}") from None
+                raise self._sender.in_flight(f"it answered HTTP {exc.status_code}") from None
             except TokenExpiredError:
                 if renewed or credentials.from_env:
                     raise
@@ -384,7 +381,7 @@ class BackendClient:
                 await self._replace_session(session)
                 continue
             # A 2xx that is not a stream: something accepted the message, and may be acting on it.
-            raise self._in_flight(f"it answered HTTP {response.status_code} without an event stream")
+            raise self._sender.in_flight(f"it answered HTTP {response.status_code} without an event stream")
 
     # --------------------------------------------------------------- render
 
@@ -487,14 +484,10 @@ class BackendClient:
             body = json() if callable(json) else json
             try:
                 try:
-                    response = await self._send(
-                        method,
-                        url,
-                        headers={"Authorization": credentials.bearer()},
-                        json=body,
-                        files=form,
-                        retry_transient=method == "GET",
+                    request = self._sender.build(
+                        method, url, headers={"Authorization": credentials.bearer()}, json=body, files=form
                     )
+                    response = await self._sender.send(request, kind=RequestKind.of_method(method))
                 finally:
                     close_files(form)
                 return unwrap(response, self._error_context())
@@ -508,79 +501,6 @@ class BackendClient:
                     raise
                 resessioned = True
                 await self._replace_session(session)
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        json: Any = None,
-        files: Any = None,
-        retry_transient: bool,
-    ) -> httpx.Response:
-        request = self._http.build_request(method, url, headers=dict(headers or {}), json=json, files=files)
-        response = await self._send_request(request, stream=False, retry_transient=retry_transient)
-        return response
-
-    async def _send_request(
-        self, request: httpx.Request, *, stream: bool, retry_transient: bool, chat_message: bool = False
-    ) -> httpx.Response:
-        """Send, retrying what is safe to retry. A refused connection never reached the server, so it
-        is retried for any method; 5xx and timeouts only when ``retry_transient``. ``chat_message``:
-        a failure after the request may have left is a ``MessageInFlightError``."""
-        attempt = 0
-        while True:
-            try:
-                response = await self._http.send(request, stream=stream)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt >= MAX_TRANSIENT_RETRIES:
-                    raise self._unavailable(exc, chat_message=chat_message) from None
-            except httpx.TimeoutException as exc:
-                if not retry_transient or attempt >= MAX_TRANSIENT_RETRIES:
-                    raise self._unavailable(exc, chat_message=chat_message) from None
-            except httpx.HTTPError as exc:
-                raise self._unavailable(exc, chat_message=chat_message) from None
-            else:
-                if (
-                    not (retry_transient and response.status_code in _RETRYABLE_STATUS)
-                    or attempt >= MAX_TRANSIENT_RETRIES
-                ):
-                    return response
-                await response.aclose()
-            delay = min(TRANSIENT_RETRY_BASE_S * 2**attempt, TRANSIENT_RETRY_CAP_S)
-            attempt += 1
-            log.debug("retrying %s %s in %.1f s (attempt %d)", request.method, request.url.path, delay, attempt + 1)
-            # The same request can go again: JSON bodies are bytes and multipart bodies re-read
-            # their files from the start.
-            await self._sleep(delay)
-
-    def _unavailable(self, exc: httpx.HTTPError, *, chat_message: bool = False) -> BackendUnavailableError:
-        """The error for a request that got no answer; it records whether the request may have arrived."""
-        # Only a connection that was never made proves nothing was sent; after that (a write, a read,
-        # a dropped connection) the backend may have the request, and may be acting on it.
-        never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-        if isinstance(exc, httpx.TimeoutException):
-            reason = "it did not answer in time"
-        elif isinstance(exc, httpx.ConnectError):
-            reason = "the connection was refused or the host was not found"
-        else:
-            reason = f"the connection failed ({type(exc).__name__})"
-        if chat_message and not never_sent:
-            return self._in_flight(reason)
-        return BackendUnavailableError(
-            f"Cannot reach the NemoVideo backend at {self.settings.api_url}: {reason}. Check the network "
-            "connection (and NEMO_API_URL), then try again.",
-            may_have_arrived=not never_sent,
-        )
-
-    def _in_flight(self, reason: str) -> MessageInFlightError:
-        return MessageInFlightError(
-            f"Your message may have reached the NemoVideo backend at {self.settings.api_url}, but no reply came "
-            f"back ({reason}). It was not sent again, since that could charge twice: check the project's state "
-            "to see whether it was carried out, and the network connection (and NEMO_API_URL) if this repeats.",
-            reason=reason,
-        )
 
 
 def _wire(model: type[_Wire], data: Any, what: str) -> _Wire:
