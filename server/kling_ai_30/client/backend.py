@@ -4,9 +4,10 @@ Cross-cutting behaviour lives here once (DESIGN.md "Backend client"):
 
 - attribution headers on every request, ``Authorization`` on all but the anonymous-token call;
 - envelopes unwrapped and errors mapped in ``envelope.unwrap``;
-- recovery, at most once per request: 1001 -> a new anonymous token with the same client id;
-  1002 -> a new session (replacing the caller's ``Session`` in place); on the token call itself,
-  400 -> a new client id, 429 -> wait 30 s and try once more;
+- recovery, at most once per request, on the one path REST calls, the chat stream and backend
+  downloads share (``recovery``): 1001 -> a new anonymous token with the same client id; 1002 -> a
+  new session (replacing the caller's ``Session`` in place); on the token call itself
+  (``account``), 400 -> a new client id, 429 -> wait 30 s and try once more;
 - transient failures (connection refused, 5xx, 408) retried with backoff, but only where a
   repeat cannot double anything: GETs, and requests that never reached the server (the
   anonymous-token call included: a lost answer may have used up the one token per 7 days): the
@@ -22,6 +23,7 @@ Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTran
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -40,26 +42,23 @@ from ..config import Settings
 from ..errors import (
     APIError,
     InputError,
-    MissingClientIdError,
-    RateLimitedError,
     ServerError,
-    SessionNotFoundError,
     StreamError,
-    TokenExpiredError,
 )
 from ..policy import (
     APP_NAME,
     CONNECT_TIMEOUT_S,
-    RATE_LIMIT_RETRY_DELAY_S,
     READ_TIMEOUT_S,
     SSE_READ_GAP_S,
     USER_PLACEHOLDER,
 )
 from ..skill import SkillIdentity
 from ..timing import Clock, Sleep
-from .auth import ClientIdStore, Credentials, TokenCache, credentials_from_grant, env_credentials
-from .envelope import ErrorContext, unwrap
+from .account import Account
+from .auth import ClientIdStore, Credentials, TokenCache
+from .envelope import unwrap
 from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult, WireModel, is_plain_id
+from .recovery import Attempt, recovering
 from .retry import RequestKind
 from .sender import Sender
 from .session import Session
@@ -72,6 +71,7 @@ log = logging.getLogger(__name__)
 SessionListener = Callable[[Session], None]
 
 _Wire = TypeVar("_Wire", bound=WireModel)
+T = TypeVar("T")
 
 
 class BackendClient:
@@ -91,17 +91,8 @@ class BackendClient:
     ) -> None:
         self.settings = settings
         self.identity = identity
-        self._sleep = sleep
         self._clock = clock
-        self._tokens = token_cache if token_cache is not None else TokenCache(settings.token_cache_path)
-        self._client_ids = (
-            client_ids
-            if client_ids is not None
-            else ClientIdStore(settings.client_id_path, from_env=settings.client_id)
-        )
         self._on_session_replaced = on_session_replaced
-        self._credentials: Credentials | None = None
-        self._token_lock = anyio.Lock()
         self._http = httpx.AsyncClient(
             base_url=settings.api_url,
             transport=transport,
@@ -110,6 +101,19 @@ class BackendClient:
             follow_redirects=False,
         )
         self._sender = Sender(self._http, api_url=settings.api_url, sleep=sleep)
+        self._tokens = token_cache if token_cache is not None else TokenCache(settings.token_cache_path)
+        self._account = Account(
+            settings,
+            self._sender,
+            tokens=self._tokens,
+            client_ids=(
+                client_ids
+                if client_ids is not None
+                else ClientIdStore(settings.client_id_path, from_env=settings.client_id)
+            ),
+            sleep=sleep,
+            clock=clock,
+        )
         # Downloads go to CDNs: no base URL, no attribution or auth headers, redirects allowed.
         self._cdn = httpx.AsyncClient(
             transport=transport,
@@ -131,16 +135,11 @@ class BackendClient:
 
     @property
     def user_id(self) -> str | None:
-        return self._credentials.user_id if self._credentials else None
+        return self._account.user_id
 
     @property
     def anonymous(self) -> bool:
-        creds = self._credentials
-        if creds is None:
-            return self.settings.token is None
-        if creds.from_env and creds.user_id:
-            return creds.user_id.startswith("anon_")
-        return creds.anonymous
+        return self._account.anonymous
 
     def take_notices(self) -> list[str]:
         """Notes for the user about the token cache (a damaged one set aside); cleared once taken."""
@@ -149,74 +148,7 @@ class BackendClient:
 
     async def ensure_credentials(self) -> Credentials:
         """The current credentials: ``NEMO_TOKEN``, else a cached anonymous token, else a new one."""
-        async with self._token_lock:
-            if self._credentials is not None and not self._credentials.expired(self._clock()):
-                return self._credentials
-            if self.settings.token is not None:
-                self._credentials = env_credentials(self.settings.token)
-                return self._credentials
-            cached = self._tokens.load(self.settings.api_url)
-            if cached is not None and not cached.expired(self._clock()):
-                self._credentials = cached
-                return cached
-            self._credentials = await self._issue_anonymous_token()
-            return self._credentials
-
-    async def _renew_after_rejection(self, rejected: Credentials) -> None:
-        async with self._token_lock:
-            if self._credentials is not None and self._credentials.token != rejected.token:
-                return  # another request already renewed it
-            self._tokens.forget(self.settings.api_url)
-            self._credentials = await self._issue_anonymous_token()
-
-    async def _issue_anonymous_token(self) -> Credentials:
-        """``POST /api/auth/anonymous-token`` with the persisted client id; 400 and 429 recovered once each.
-
-        Only a failed connection is retried: after a timeout or a 5xx the backend may have issued the
-        token (one per client every 7 days) and lost the answer, so asking again could burn the quota.
-        """
-        fixed_client_id = False
-        waited = False
-        while True:
-            client_id = self._client_ids.get()
-            try:
-                request = self._sender.build("POST", "/api/auth/anonymous-token", headers={"X-Client-Id": client_id})
-                response = await self._sender.send(request, kind=RequestKind.WRITE)
-                data = unwrap(response, self._error_context(token_call=True))
-            except MissingClientIdError:
-                if fixed_client_id:
-                    raise
-                fixed_client_id = True
-                self._client_ids.regenerate()
-                continue
-            except RateLimitedError as exc:
-                if waited:
-                    # Waiting 30 s did not help: the quota is per client (one token every 7 days) and
-                    # per network, so only time or the user's own token will.
-                    raise RateLimitedError(
-                        "NemoVideo refused a new free token even after waiting (one per client every 7 days, "
-                        "a few per network). Set NEMO_TOKEN to a token from your NemoVideo account, or try "
-                        "again later.",
-                        retry_after=None,
-                        status_code=exc.status_code,
-                    ) from None
-                waited = True
-                log.info("token issue rate-limited; retrying once in %.0f s", RATE_LIMIT_RETRY_DELAY_S)
-                await self._sleep(RATE_LIMIT_RETRY_DELAY_S)
-                continue
-            credentials = credentials_from_grant(data, now=self._clock())
-            self._tokens.store(self.settings.api_url, credentials)
-            return credentials
-
-    def _error_context(self, *, token_call: bool = False) -> ErrorContext:
-        creds = self._credentials
-        return ErrorContext(
-            web_url=self.settings.web_url,
-            user_id=self.user_id,
-            anonymous=self.anonymous,
-            token_from_env=bool(creds and creds.from_env),
-            token_call=token_call,
-        )
+        return await self._account.credentials()
 
     # ------------------------------------------------------------- sessions
 
@@ -232,7 +164,7 @@ class BackendClient:
             },
         )
         info = _wire(SessionInfo, data, "new session")
-        self._learn_user_id(info.user_id)
+        self._account.learn_user_id(info.user_id)
         return Session(
             session_id=info.session_id,
             task_id=info.task_id,
@@ -252,17 +184,6 @@ class BackendClient:
         session.replacements += 1
         if self._on_session_replaced is not None:
             self._on_session_replaced(session)
-
-    def _learn_user_id(self, user_id: str | None) -> None:
-        creds = self._credentials
-        if user_id and creds is not None and creds.user_id is None:
-            self._credentials = Credentials(
-                token=creds.token,
-                user_id=user_id,
-                anonymous=user_id.startswith("anon_") if creds.from_env else creds.anonymous,
-                expires_at=creds.expires_at,
-                from_env=creds.from_env,
-            )
 
     async def claim_token(self, session: Session) -> ClaimToken:
         """A browser claim token for the session (skill 1.9: links carry ``ct=``, never the API token)."""
@@ -334,9 +255,8 @@ class BackendClient:
         that may have passed it on, a 2xx that is not a stream) this raises ``MessageInFlightError``.
         Once the stream has started the message is in flight and is never sent again.
         """
-        renewed = resessioned = False
-        while True:
-            credentials = await self.ensure_credentials()
+
+        async def open_stream(credentials: Credentials) -> httpx.Response:
             body = {
                 "app_name": APP_NAME,
                 "user_id": USER_PLACEHOLDER,
@@ -352,11 +272,7 @@ class BackendClient:
             )
             response = await self._sender.send(request, kind=RequestKind.CHAT_MESSAGE, stream=True)
             if response.is_success and _is_event_stream(response):
-                try:
-                    yield response.aiter_bytes()
-                finally:
-                    await response.aclose()
-                return
+                return response
             try:
                 await response.aread()
             except httpx.HTTPError as exc:
@@ -364,24 +280,18 @@ class BackendClient:
             finally:
                 await response.aclose()
             try:
-                unwrap(response, self._error_context())
+                unwrap(response, self._account.error_context())
             except ServerError as exc:
                 # A gateway may answer 5xx after passing the message on (a 504 usually means exactly that).
                 raise self._sender.in_flight(f"it answered HTTP {exc.status_code}") from None
-            except TokenExpiredError:
-                if renewed or credentials.from_env:
-                    raise
-                renewed = True
-                await self._renew_after_rejection(credentials)
-                continue
-            except SessionNotFoundError:
-                if resessioned:
-                    raise
-                resessioned = True
-                await self._replace_session(session)
-                continue
             # A 2xx that is not a stream: something accepted the message, and may be acting on it.
             raise self._sender.in_flight(f"it answered HTTP {response.status_code} without an event stream")
+
+        response = await self._recovering(open_stream, session)
+        try:
+            yield response.aiter_bytes()
+        finally:
+            await response.aclose()
 
     # --------------------------------------------------------------- render
 
@@ -425,7 +335,7 @@ class BackendClient:
             # Only the backend itself gets our token; a CDN never does.
             return await self._download_from_backend(url, dest_dir, filename, on_progress)
         return await stream_to_file(
-            self._cdn, url, {}, dest_dir, filename, context=self._error_context(), on_progress=on_progress
+            self._cdn, url, {}, dest_dir, filename, context=self._account.error_context(), on_progress=on_progress
         )
 
     async def download_render_fallback(
@@ -438,26 +348,21 @@ class BackendClient:
     async def _download_from_backend(
         self, url: str, dest_dir: Path, filename: str, on_progress: ProgressFn | None
     ) -> Path:
-        """A download with the token and attribution headers; a rejected token is renewed once (1001)."""
-        renewed = False
-        while True:
-            credentials = await self.ensure_credentials()
+        """A download with the token and attribution headers, recovered like any other request."""
+
+        async def attempt(credentials: Credentials) -> Path:
             headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
-            try:
-                return await stream_to_file(
-                    self._cdn,
-                    url,
-                    headers,
-                    dest_dir,
-                    filename,
-                    context=self._error_context(),
-                    on_progress=on_progress,
-                )
-            except TokenExpiredError:
-                if renewed or credentials.from_env:
-                    raise
-                renewed = True
-                await self._renew_after_rejection(credentials)
+            return await stream_to_file(
+                self._cdn,
+                url,
+                headers,
+                dest_dir,
+                filename,
+                context=self._account.error_context(),
+                on_progress=on_progress,
+            )
+
+        return await self._recovering(attempt)
 
     # ------------------------------------------------------------ plumbing
 
@@ -476,31 +381,27 @@ class BackendClient:
         when the backend lost the session and a new one took its place); for the same reason
         ``json`` may be a function, called on every attempt, when the body names the session.
         """
-        renewed = resessioned = False
-        while True:
-            credentials = await self.ensure_credentials()
+
+        async def attempt(credentials: Credentials) -> Any:
             url = path.replace("{sid}", _path_part(session.session_id)) if session is not None else path
             form = files() if files is not None else None
             body = json() if callable(json) else json
             try:
-                try:
-                    request = self._sender.build(
-                        method, url, headers={"Authorization": credentials.bearer()}, json=body, files=form
-                    )
-                    response = await self._sender.send(request, kind=RequestKind.of_method(method))
-                finally:
-                    close_files(form)
-                return unwrap(response, self._error_context())
-            except TokenExpiredError:
-                if renewed or credentials.from_env:
-                    raise
-                renewed = True
-                await self._renew_after_rejection(credentials)
-            except SessionNotFoundError:
-                if session is None or resessioned:
-                    raise
-                resessioned = True
-                await self._replace_session(session)
+                request = self._sender.build(
+                    method, url, headers={"Authorization": credentials.bearer()}, json=body, files=form
+                )
+                response = await self._sender.send(request, kind=RequestKind.of_method(method))
+            finally:
+                close_files(form)
+            return unwrap(response, self._account.error_context())
+
+        return await self._recovering(attempt, session)
+
+    async def _recovering(self, attempt: Attempt[T], session: Session | None = None) -> T:
+        """``attempt`` through the one recovery path (``recovery``): a new token, a new session, once each."""
+
+        replace_session = functools.partial(self._replace_session, session) if session is not None else None
+        return await recovering(attempt, account=self._account, replace_session=replace_session)
 
 
 def _wire(model: type[_Wire], data: Any, what: str) -> _Wire:
