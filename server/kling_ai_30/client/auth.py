@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from ..errors import APIError
+from ..notices import Notices
 from ..policy import ANONYMOUS_TOKEN_TTL_S, CLIENT_ID_MAX_LEN, TOKEN_EXPIRY_MARGIN_S
 from ..redaction import register_secret
 from ..storage import atomic_write_json, atomic_write_text, load_json
@@ -80,10 +81,10 @@ class ClientIdStore:
 class TokenCache:
     """Anonymous tokens by backend URL, in one 0600 JSON file under a 0700 directory."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, notices: Notices | None = None) -> None:
         self.path = path
-        self.notices: list[str] = []
-        """Human-readable notes about a damaged cache that was set aside, for the next result."""
+        self.notices = notices if notices is not None else Notices()
+        """Where a damaged cache that was set aside is reported (machine-wide: it is this machine's file)."""
 
     def load(self, api_url: str) -> Credentials | None:
         entries = self._entries()
@@ -118,7 +119,7 @@ class TokenCache:
         loaded = load_json(self.path)
         problem = loaded.problem("The saved NemoVideo token")
         if problem is not None:
-            self.notices.append(f"{problem}; a new one is used.")
+            self.notices.add(f"{problem}; a new one is used.")
         return loaded.value if isinstance(loaded.value, dict) else {}
 
 

@@ -45,6 +45,7 @@ from ..errors import (
     ServerError,
     StreamError,
 )
+from ..notices import Notices
 from ..policy import (
     APP_NAME,
     CONNECT_TIMEOUT_S,
@@ -88,10 +89,13 @@ class BackendClient:
         token_cache: TokenCache | None = None,
         client_ids: ClientIdStore | None = None,
         on_session_replaced: SessionListener | None = None,
+        notices: Notices | None = None,
     ) -> None:
         self.settings = settings
         self.identity = identity
         self._clock = clock
+        self.notices = notices if notices is not None else Notices()
+        """Machine-wide notes for the user (a damaged token cache set aside), said once."""
         self._on_session_replaced = on_session_replaced
         self._http = httpx.AsyncClient(
             base_url=settings.api_url,
@@ -101,11 +105,10 @@ class BackendClient:
             follow_redirects=False,
         )
         self._sender = Sender(self._http, api_url=settings.api_url, sleep=sleep)
-        self._tokens = token_cache if token_cache is not None else TokenCache(settings.token_cache_path)
         self._account = Account(
             settings,
             self._sender,
-            tokens=self._tokens,
+            tokens=token_cache if token_cache is not None else TokenCache(settings.token_cache_path, self.notices),
             client_ids=(
                 client_ids
                 if client_ids is not None
@@ -142,9 +145,8 @@ class BackendClient:
         return self._account.anonymous
 
     def take_notices(self) -> list[str]:
-        """Notes for the user about the token cache (a damaged one set aside); cleared once taken."""
-        found, self._tokens.notices = self._tokens.notices, []
-        return found
+        """The machine-wide notes for the user (a damaged token cache set aside); each is said once."""
+        return self.notices.take()
 
     async def ensure_credentials(self) -> Credentials:
         """The current credentials: ``NEMO_TOKEN``, else a cached anonymous token, else a new one."""
