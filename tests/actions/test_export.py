@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from kling_ai_30.actions.export import ExportRun
-from kling_ai_30.chat.conversation import Conversation
 from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.config import load_settings
+from kling_ai_30.conversation.turn import Conversation
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.skill import load_identity
 

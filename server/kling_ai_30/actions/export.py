@@ -32,6 +32,7 @@ from ..errors import (
     InputError,
     KlingError,
     RenderFailedError,
+    RenderTimeoutError,
     ServerError,
 )
 from ..jobs.schedule import render_poll_delays
@@ -43,10 +44,6 @@ log = logging.getLogger(__name__)
 
 Report = Callable[[str, str, float | None], None]
 """(phase, message, progress 0..1 or None)"""
-
-
-class RenderTimeoutError(KlingError):
-    """The render did not finish within the wait; it may still finish, and the job can resume."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import timeline
-from ..chat.conversation import Reply
 from ..client.models import Credits, SessionState, UploadResult
+from ..conversation.turn import Reply
 
 
 def reply_result(reply: Reply) -> dict[str, Any]:

@@ -27,13 +27,13 @@ import anyio
 import httpx
 
 from .. import timeline
-from ..chat.conversation import Conversation, Reply, Status, check_message, state_changes
 from ..client.backend import BackendClient
 from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
-from ..errors import InputError, JobError, KlingError
+from ..conversation.turn import Conversation, Reply, Status, check_message, state_changes
+from ..errors import InputError, JobError, KlingError, RenderTimeoutError
 from ..jobs.job import Job, JobKind, JobStatus, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.store import JobStore
@@ -42,7 +42,7 @@ from ..router import Action, RoutePlan, Step, route
 from ..skill import SkillIdentity, load_identity
 from ..timing import Clock, Sleep
 from .backend_state import adopt_legacy_projects, open_backend_state_dir, prune_loopback_backends
-from .export import ExportRun, RenderTimeoutError
+from .export import ExportRun
 from .project_lock import ProjectLocks
 from .projects import DEFAULT_PROJECT, ProjectRecord, ProjectStore, check_project_key
 from .views import credits_view, reply_result, state_view, upload_message

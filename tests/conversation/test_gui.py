@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from kling_ai_30.chat.gui import (
+from kling_ai_30.conversation.gui import (
     GuiAction,
     GuiInstruction,
     PhraseTable,

@@ -179,7 +179,7 @@ class PhraseTable(_Strict):
 @functools.cache
 def phrase_table() -> PhraseTable:
     """The packaged phrase table, validated (read once)."""
-    raw = importlib.resources.files(__package__ or "kling_ai_30.chat").joinpath(PHRASES_FILE).read_text("utf-8")
+    raw = importlib.resources.files(__package__ or "kling_ai_30.conversation").joinpath(PHRASES_FILE).read_text("utf-8")
     return PhraseTable.model_validate(yaml.safe_load(raw))
 
 
