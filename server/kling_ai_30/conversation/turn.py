@@ -55,7 +55,8 @@ from ..policy import (
     STILL_WORKING_EVERY_S,
 )
 from ..timing import Clock, Sleep
-from .gui import GuiAction, GuiInstruction, strip_trailing_temporary_issue, translate
+from .gui import GuiAction, GuiInstruction, translate
+from .trailing_issue import strip_trailing_temporary_issue
 
 log = logging.getLogger(__name__)
 
