@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
+CORRUPT_MARK = ".corrupt-"
+"""Between a damaged file's name and the time it was set aside."""
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -90,14 +93,34 @@ def load_json(path: Path) -> Loaded:
     try:
         return Loaded(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" thousands deep
-        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
-            os.replace(path, aside)
+            aside = set_aside(path)
         except OSError:
             log.warning("%s is corrupt and could not be moved aside; ignoring it", path)
             return Loaded(None)
         log.warning("%s was corrupt; moved it to %s and started afresh", path, aside)
         return Loaded(None, set_aside=aside)
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged ``path`` to ``<name>.corrupt-<time>`` beside it, never over an earlier copy;
+    returns where it went (``OSError`` when it cannot be moved)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}-{number}")
+    os.replace(path, aside)
+    return aside
+
+
+def set_aside_copies(path: Path) -> list[Path]:
+    """The copies of ``path`` that ``set_aside`` made and nobody has removed, oldest first."""
+    try:
+        return sorted(path.parent.glob(f"{glob_escape(path.name)}{CORRUPT_MARK}*"))
+    except OSError:
+        return []
 
 
 def sweep_temporary(directory: Path, *, older_than_s: float = 3600.0) -> int:

@@ -23,6 +23,7 @@ Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTran
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -64,8 +65,8 @@ from .retry import RequestKind
 from .sender import Sender
 from .session import Session
 from .sse import check_content_type
-from .transfers import ProgressFn, close_files, multipart_files, stream_to_file
-from .uploads import check_media_url, check_upload_file
+from .transfers import ProgressFn, multipart_files, stream_to_file
+from .uploads import check_media_url, open_upload, same_origin
 
 log = logging.getLogger(__name__)
 
@@ -218,23 +219,24 @@ class BackendClient:
     async def upload_files(
         self, session: Session, paths: Sequence[str | os.PathLike[str]], *, on_progress: ProgressFn | None = None
     ) -> UploadResult:
-        """Upload local files (multipart field ``files``), streamed from disk, after local checks."""
+        """Upload local files (multipart field ``files``): each opened once, checked, and sent from that descriptor."""
         if not paths:
             raise InputError("No file was given to upload: pass the path of an image, video or audio file.")
-        checked = [check_upload_file(p) for p in paths]
-        data = await self._call(
-            "POST",
-            f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}",
-            session=session,
-            files=lambda: multipart_files(checked, on_progress),
-        )
+        with contextlib.ExitStack() as held:
+            opened = [held.enter_context(open_upload(p)) for p in paths]
+            data = await self._call(
+                "POST",
+                f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}",
+                session=session,
+                files=lambda: multipart_files(opened, on_progress),
+            )
         return _wire(UploadResult, data or {}, "upload")
 
     async def upload_urls(self, session: Session, urls: Sequence[str]) -> UploadResult:
         """Upload media by URL (``{"urls": [...], "source_type": "url"}``)."""
         if not urls:
             raise InputError("No URL was given to upload: pass an http(s) link to an image, video or audio file.")
-        cleaned = [check_media_url(u) for u in urls]
+        cleaned = [check_media_url(u, backend_url=self.settings.api_url) for u in urls]
         data = await self._call(
             "POST",
             f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}",
@@ -333,7 +335,7 @@ class BackendClient:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise APIError("The backend gave a download link that is not http(s); export again.")
-        if _same_origin(url, self.settings.api_url):
+        if same_origin(url, self.settings.api_url):
             # Only the backend itself gets our token; a CDN never does.
             return await self._download_from_backend(url, dest_dir, filename, on_progress)
         return await stream_to_file(
@@ -388,13 +390,10 @@ class BackendClient:
             url = path.replace("{sid}", _path_part(session.session_id)) if session is not None else path
             form = files() if files is not None else None
             body = json() if callable(json) else json
-            try:
-                request = self._sender.build(
-                    method, url, headers={"Authorization": credentials.bearer()}, json=body, files=form
-                )
-                response = await self._sender.send(request, kind=RequestKind.of_method(method))
-            finally:
-                close_files(form)
+            request = self._sender.build(
+                method, url, headers={"Authorization": credentials.bearer()}, json=body, files=form
+            )
+            response = await self._sender.send(request, kind=RequestKind.of_method(method))
             return unwrap(response, self._account.error_context())
 
         return await self._recovering(attempt, session)
@@ -420,11 +419,6 @@ def _wire(model: type[_Wire], data: Any, what: str) -> _Wire:
 def new_render_id(now: float) -> str:
     """``render_<ms timestamp>_<random>``: unique even for renders started in the same millisecond."""
     return f"render_{int(now * 1000)}_{uuid.uuid4().hex[:6]}"
-
-
-def _same_origin(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
 def _path_part(value: str) -> str:

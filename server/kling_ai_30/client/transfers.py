@@ -1,6 +1,7 @@
 """Moving file bytes without holding them in memory: uploads streamed from disk, downloads to disk.
 
-An upload body is read from the file only while httpx sends it, counting the bytes for progress.
+An upload body is read while httpx sends it, from the descriptor its checks were made on (see
+``uploads.open_upload``), counting the bytes for progress.
 A download goes to a temporary file in the output folder, is checked (the length it announced,
 the MP4 signature) and then placed under its final name atomically, never over an existing file:
 a crash or a bad answer leaves the folder as it was.
@@ -14,7 +15,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,7 +23,7 @@ import httpx
 from ..errors import APIError, BackendUnavailableError, InputError, OutputFolderError
 from ..policy import DOWNLOAD_CHUNK_BYTES
 from .envelope import ErrorContext, unwrap
-from .uploads import CheckedFile
+from .uploads import OpenedFile
 
 ProgressFn = Callable[[int, int | None], None]
 """Called with (bytes done, bytes total or None)."""
@@ -35,20 +36,13 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 # ------------------------------------------------------------------------------------ upload
 
 
-def multipart_files(checked: Sequence[CheckedFile], on_progress: ProgressFn | None) -> MultipartFiles:
-    """The multipart field ``files`` for ``checked``, each read from disk as it is sent.
+def multipart_files(opened: Sequence[OpenedFile], on_progress: ProgressFn | None) -> MultipartFiles:
+    """The multipart field ``files`` for ``opened``, each read from its checked descriptor as it is sent.
 
     Built again for every attempt (a renewed token, a new session): progress restarts with it.
     """
-    counter = _ByteCounter(sum(f.size for f in checked), on_progress)
-    return [("files", (f.path.name, _CountingReader(f, counter), f.mime_type)) for f in checked]
-
-
-def close_files(files: MultipartFiles | None) -> None:
-    """Close what ``multipart_files`` opened, whether or not the request was sent."""
-    for _field, (_name, reader, _type) in files or ():
-        if isinstance(reader, _CountingReader):
-            reader.close()
+    counter = _ByteCounter(sum(f.checked.size for f in opened), on_progress)
+    return [("files", (f.checked.path.name, _CountingReader(f, counter), f.checked.mime_type)) for f in opened]
 
 
 class _ByteCounter:
@@ -64,43 +58,41 @@ class _ByteCounter:
 
 
 class _CountingReader:
-    """A file for httpx's multipart encoder: opened only while it is read, counting the bytes.
+    """A file for httpx's multipart encoder: the checked descriptor read at its own offset, counting the bytes.
 
-    It has no ``fileno`` on purpose: httpx then learns the size from ``seek``/``tell`` without
-    opening anything, so a request that fails before sending leaves no open file behind.
+    It reads with ``pread``, so a repeat of the request (a renewed token) starts again from byte 0
+    of the same file, and it stops at the checked size: a file that grew is not sent past what was
+    checked (the 200 MB limit holds), and one that shrank is refused rather than sent cut short.
+    It has no ``fileno`` on purpose: httpx then learns the size from ``seek``/``tell``, which answer
+    with the checked size.
     """
 
-    def __init__(self, checked: CheckedFile, counter: _ByteCounter) -> None:
-        self._checked = checked
+    def __init__(self, opened: OpenedFile, counter: _ByteCounter) -> None:
+        self._fd = opened.fd
+        self._size = opened.checked.size
+        self._path = opened.checked.path
         self._counter = counter
-        self._handle: BinaryIO | None = None
         self._position = 0
 
     def read(self, size: int = -1) -> bytes:
-        if self._handle is None:
-            self._handle = open(self._checked.path, "rb")  # noqa: SIM115 - closed at EOF or by close()
-            self._handle.seek(self._position)
-        chunk = self._handle.read(size)
+        left = self._size - self._position
+        wanted = left if size < 0 else min(size, left)
+        if wanted <= 0:
+            return b""
+        chunk = os.pread(self._fd, wanted, self._position)
+        if not chunk:
+            raise InputError(f"{self._path} got shorter while it was being uploaded: upload it again once it is saved.")
         self._position += len(chunk)
-        if chunk:
-            self._counter.add(len(chunk))
-        else:
-            self.close()
+        self._counter.add(len(chunk))
         return chunk
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        self.close()
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._checked.size}[whence]
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._size}[whence]
         self._position = base + offset
         return self._position
 
     def tell(self) -> int:
         return self._position
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
 
 
 # ---------------------------------------------------------------------------------- download
