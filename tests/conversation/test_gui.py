@@ -5,20 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
-from kling_ai_30.chat.gui import (
-    GuiAction,
-    GuiInstruction,
-    PhraseTable,
-    Translation,
-    phrase_table,
-    strip_trailing_temporary_issue,
-    translate,
-)
+from kling_ai_30.conversation.gui import GuiAction, GuiInstruction, Translation, translate
+from kling_ai_30.conversation.phrases import phrase_table
+from kling_ai_30.conversation.trailing_issue import strip_trailing_temporary_issue
 
 EXPORT = "Say “export” and I'll render the MP4 for you."
 EXPORT_ZH = "说“导出”即可生成 MP4。"
@@ -289,41 +281,6 @@ def test_content_around_instructions_is_kept_exactly() -> None:
     assert translate(reply).text == expected
 
 
-@pytest.mark.parametrize(
-    ("reply", "shown"),
-    [
-        pytest.param("Done! I encountered a temporary issue.", "Done!", id="en-trailing"),
-        pytest.param(
-            "I've added the title.\n\nI encountered a temporary issue. Please try again later.",
-            "I've added the title.",
-            id="en-trailing-with-retry-advice",
-        ),
-        pytest.param(
-            "Added music. Sorry, I've encountered a temporary issue while saving.",
-            "Added music.",
-            id="en-apology-variant",
-        ),
-        pytest.param("已添加字幕。抱歉，我遇到了一个临时问题。", "已添加字幕。", id="zh-trailing"),
-        pytest.param(
-            "I encountered a temporary issue. Please try again.",
-            "I encountered a temporary issue. Please try again.",
-            id="alone-it-is-the-reply",
-        ),
-        pytest.param(
-            "I encountered a temporary issue earlier, but it's fixed: your video is ready with music, a title, "
-            "slow camera movement, a warm colour grade, captions for every line of the script, and a fade-out "
-            "at the end. It runs 30 seconds at 1080p, and the title stays on screen for the first three seconds "
-            "so the opening reads clearly.",
-            None,
-            id="not-trailing-when-a-reply-follows",
-        ),
-        pytest.param("All good.", "All good.", id="no-issue"),
-    ],
-)
-def test_trailing_temporary_issue_is_dropped_after_a_normal_reply(reply: str, shown: str | None) -> None:
-    assert strip_trailing_temporary_issue(reply) == (reply if shown is None else shown)
-
-
 def test_translate_drops_the_trailing_temporary_issue_too() -> None:
     result = translate("Click Export to download. I encountered a temporary issue.")
     assert result.text == EXPORT
@@ -341,18 +298,6 @@ def test_no_replacement_phrase_reads_as_a_gui_instruction(lang: str) -> None:
     for name, phrase in phrases.items():
         sentence = phrase.replace("{target}", "add music") + ("." if lang == "en" else "。")
         assert translate(sentence) == Translation(sentence, ()), name
-
-
-def test_phrase_table_is_validated_strictly() -> None:
-    table = phrase_table()
-    assert phrase_table() is table  # read once
-    raw = table.model_dump(mode="json")
-    with pytest.raises(ValidationError):
-        PhraseTable.model_validate({**raw, "fr": raw["en"]})
-    broken = yaml.safe_load(yaml.safe_dump(raw))
-    broken["en"]["phrases"]["move"] = "Tell me where to move it"
-    with pytest.raises(ValidationError, match=r"placeholder|target"):
-        PhraseTable.model_validate(broken)
 
 
 GUI_WORDS = st.sampled_from(

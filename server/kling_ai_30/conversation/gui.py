@@ -19,48 +19,19 @@ How a reply is read:
   by one phrase in the instruction's language; the rest of the reply is kept as it was. The
   same phrase is not repeated in a later sentence that would consist of nothing else.
 
-Pure and deterministic: the phrase table is package data, read and validated once.
+Pure and deterministic: the phrase table (``phrases``) is package data, read and validated once.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import importlib.resources
 import re
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, model_validator
+from .phrases import MASK, URL_MASK, Family, GuiAction, Rules, language_rules
+from .trailing_issue import strip_trailing_temporary_issue
 
-__all__ = [
-    "GuiAction",
-    "GuiInstruction",
-    "PhraseTable",
-    "Translation",
-    "phrase_table",
-    "strip_trailing_temporary_issue",
-    "translate",
-]
-
-PHRASES_FILE = "gui_phrases.yaml"
-
-
-class GuiAction(StrEnum):
-    EXECUTE = "execute"
-    """A button to press: the caller may send ``target`` as a message (or the user says it)."""
-    QUERY_STATE = "query_state"
-    """A panel to open: show the session state."""
-    SEND_EDIT = "send_edit"
-    """A drag: the user asks for the edit in words and it goes through the chat."""
-    SHOW_TIMELINE = "show_timeline"
-    """Preview in the timeline: show the track summary."""
-    EXPORT = "export"
-    """The Export / Download button: run the export workflow."""
-    CREDITS = "credits"
-    """The account or billing page: show the credit balance."""
+__all__ = ["GuiAction", "GuiInstruction", "Translation", "translate"]
 
 
 @dataclass(frozen=True)
@@ -80,217 +51,6 @@ class Translation:
 
     text: str
     instructions: tuple[GuiInstruction, ...]
-
-
-# --------------------------------------------------------------------------- the phrase table
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Family(_Strict):
-    action: GuiAction
-    strong: list[str]
-    weak: list[str]
-
-
-class _Families(_Strict):
-    click: _Family
-    open: _Family
-    drag: _Family
-    credits: _Family
-    preview: _Family
-
-
-class _Preview(_Strict):
-    verbs: list[str]
-    places: list[str]
-
-
-class _Nouns(_Strict):
-    control: list[str]
-    place: list[str]
-    slider: list[str]
-
-
-class _Topics(_Strict):
-    export: list[str]
-    credits: list[str]
-    timeline: list[str]
-    upload: list[str]
-    top_up: list[str]
-    reorder: list[str]
-    retime: list[str]
-    volume: list[str]
-    edit: list[str]
-    add: list[str]
-
-
-class _Phrases(_Strict):
-    export: str
-    exporting: str
-    """Replaces ``export`` when the caller is about to run the export itself."""
-    credits: str
-    credits_shown: str
-    """Replaces ``credits`` when the caller shows the balance below the reply."""
-    top_up: str
-    top_up_shown: str
-    timeline: str
-    state: str
-    upload: str
-    execute: str
-    execute_generic: str
-    move: str
-    edit_generic: str
-    reorder: str
-    retime: str
-    volume: str
-    add: str
-
-    @model_validator(mode="after")
-    def _placeholders(self) -> _Phrases:
-        for name, phrase in self.model_dump().items():
-            wanted = {"{target}"} if name in ("execute", "move") else set()
-            if set(re.findall(r"\{[^}]*\}", phrase)) != wanted:
-                raise ValueError(f"phrase {name!r} must contain exactly {sorted(wanted) or 'no placeholder'}")
-        return self
-
-
-class _Language(_Strict):
-    lead_ins: list[str]
-    negations: list[str]
-    families: _Families
-    preview: _Preview
-    export_nouns: list[str]
-    nouns: _Nouns
-    generic: list[str]
-    topics: _Topics
-    phrases: _Phrases
-
-
-class PhraseTable(_Strict):
-    """``gui_phrases.yaml``: the GUI wording per language and what is said instead."""
-
-    en: _Language
-    zh: _Language
-
-
-@functools.cache
-def phrase_table() -> PhraseTable:
-    """The packaged phrase table, validated (read once)."""
-    raw = importlib.resources.files(__package__ or "kling_ai_30.chat").joinpath(PHRASES_FILE).read_text("utf-8")
-    return PhraseTable.model_validate(yaml.safe_load(raw))
-
-
-Lang = Literal["en", "zh"]
-_FAMILY_NAMES = ("click", "open", "drag", "credits", "preview")
-_MASK = "\ue000"  # stands in for quoted content: same length, matches nothing
-_URL_MASK = "\ue001"
-
-
-@dataclass(frozen=True)
-class _Rules:
-    """One language's table compiled into patterns."""
-
-    lang: Lang
-    data: _Language
-    verbs: re.Pattern[str]
-    verb_info: dict[str, tuple[str, bool]]  # lowercased verb -> (family, strong)
-    preview: re.Pattern[str]
-    places: re.Pattern[str]
-    export_nouns: re.Pattern[str]
-    lead_ins: frozenset[str]
-    lead_in_run: re.Pattern[str]
-    negation: re.Pattern[str]
-    nouns: dict[str, re.Pattern[str]]
-    generic: re.Pattern[str]
-    topics: dict[str, re.Pattern[str]]
-
-
-def _alternation(words: list[str], lang: Lang) -> str:
-    # Longest first, so "click and drag" wins over "click"; spaces match any whitespace.
-    ordered = sorted({w for w in words if w}, key=len, reverse=True)
-    body = "|".join(r"\s+".join(re.escape(part) for part in w.split()) for w in ordered) or r"(?!)"
-    return rf"(?<![\w-])(?:{body})(?![\w-])" if lang == "en" else f"(?:{body})"
-
-
-def _compile(lang: Lang, data: _Language) -> _Rules:
-    flags = re.IGNORECASE
-    verb_info: dict[str, tuple[str, bool]] = {}
-    for name in _FAMILY_NAMES:
-        family: _Family = getattr(data.families, name)
-        for strong, words in ((True, family.strong), (False, family.weak)):
-            for word in words:
-                verb_info.setdefault(" ".join(word.lower().split()), (name, strong))
-    preview_verbs = _alternation(data.preview.verbs, lang)
-    preview_places = _alternation(data.preview.places, lang)
-    if lang == "en":
-        preview = (
-            rf"{preview_verbs}[^.!?\n,;:{_URL_MASK}]{{0,40}}?\s(?:in|on|within|using|via|from|with|inside)\s+"
-            rf"(?:the\s+|your\s+|a\s+)?{preview_places}"
-        )
-    else:
-        preview = rf"(?:在|于|从)?\s*{preview_places}\s*(?:上|中|里|内)?\s*{preview_verbs}"
-    lead_in_body = "|".join(re.escape(w) for w in sorted(data.lead_ins, key=len, reverse=True))
-    return _Rules(
-        lang=lang,
-        data=data,
-        # A Chinese verb followed by 了/过/着 reports what happened ("已打开了"), it does not instruct.
-        verbs=re.compile(_alternation(list(verb_info), lang) + ("" if lang == "en" else "(?![了过着率])"), flags),
-        verb_info=verb_info,
-        preview=re.compile(preview, flags),
-        places=re.compile(preview_places, flags),
-        export_nouns=re.compile(_alternation(data.export_nouns, lang), flags),
-        lead_ins=frozenset(w.lower() for w in data.lead_ins),
-        lead_in_run=re.compile(rf"(?:{lead_in_body})*"),
-        negation=re.compile(_alternation(data.negations, lang), flags),
-        nouns={kind: re.compile(_alternation(getattr(data.nouns, kind), lang), flags) for kind in _Nouns.model_fields},
-        generic=re.compile(_alternation(data.generic, lang), flags),
-        topics={
-            name: re.compile(_alternation(getattr(data.topics, name), lang), flags) for name in _Topics.model_fields
-        },
-    )
-
-
-@functools.cache
-def _rules() -> tuple[_Rules, _Rules]:
-    table = phrase_table()
-    return _compile("en", table.en), _compile("zh", table.zh)
-
-
-# --------------------------------------------------------------------------- the trailing issue
-
-_TEMPORARY_ISSUE = re.compile(
-    r"\bI(?:'ve|’ve|\s+have)?\s+(?:just\s+)?(?:encountered|ran\s+into|hit)\s+(?:a\s+|an\s+|some\s+)?"
-    r"(?:temporary|transient)\s+(?:issue|problem|error|glitch)"
-    r"|遇到了?(?:一个|一些|一点)?(?:临时|暂时)性?的?(?:问题|错误|故障)",
-    re.IGNORECASE,
-)
-_SENTENCE_END = re.compile(r"[.!?。！？\n]")
-_ISSUE_TAIL_LIMIT = 300  # the noise is a sentence or two; anything longer is a real reply
-_AFTER_ISSUE_LIMIT = 120  # room for "Please try again later." after it
-
-
-def strip_trailing_temporary_issue(text: str) -> str:
-    """Drop a closing "I encountered a temporary issue…" that follows a normal reply.
-
-    The skill text: ignore it when the prior response was normal. Alone, it is the reply and stays.
-    """
-    matches = list(_TEMPORARY_ISSUE.finditer(text))
-    if not matches:
-        return text
-    match = matches[-1]
-    ends_before = [m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())]
-    start = ends_before[-1] if ends_before else 0
-    head, tail = text[:start], text[start:]
-    end_of_issue = _SENTENCE_END.search(text, match.end())
-    after = text[end_of_issue.end() :] if end_of_issue else ""
-    if len(tail) > _ISSUE_TAIL_LIMIT or len(after.strip()) > _AFTER_ISSUE_LIMIT:
-        return text
-    if not re.search(r"\w", head):
-        return text
-    return head.rstrip()
 
 
 # --------------------------------------------------------------------------- translation
@@ -341,7 +101,7 @@ _MAX_SPOKEN_CHARS = 12
 
 @dataclass(frozen=True)
 class _Hit:
-    rules: _Rules
+    rules: Rules
     family: str  # a family name, or "noun" for "Export button"
     strong: bool
     start: int
@@ -382,7 +142,7 @@ def translate(text: str, *, exporting: bool = False, credits_shown: bool = False
             continue
         run_start = found[0].clause_start
         at_sentence_start = run_start == content_start
-        if _URL_MASK in masked[run_start:content_end]:
+        if URL_MASK in masked[run_start:content_end]:
             continue  # a link is something an API user can open: leave the sentence as written
         if masked[run_start:content_end].count("**") % 2 and masked[run_start - 2 : run_start] == "**":
             run_start -= 2  # "**Click Export** to…": the bold goes with the words it wrapped
@@ -408,9 +168,9 @@ def _mask(text: str) -> str:
 
     def blank(match: re.Match[str]) -> str:
         quoted = match.group()
-        return quoted[0] + _MASK * (len(quoted) - 2) + quoted[-1]
+        return quoted[0] + MASK * (len(quoted) - 2) + quoted[-1]
 
-    masked = _URL.sub(lambda m: _URL_MASK * len(m.group()), text)
+    masked = _URL.sub(lambda m: URL_MASK * len(m.group()), text)
     return _QUOTED.sub(blank, masked)
 
 
@@ -452,7 +212,7 @@ def _content(masked: str, start: int, stop: int, end: int) -> tuple[int, int, in
 
 def _find(text: str, masked: str, start: int, end: int) -> list[_Found]:
     hits: list[_Hit] = []
-    for rules in _rules():
+    for rules in language_rules():
         for match in rules.verbs.finditer(masked, start, end):
             family, strong = rules.verb_info.get(" ".join(match.group().lower().split()), ("click", False))
             hits.append(_Hit(rules, family, strong, match.start(), match.end()))
@@ -490,7 +250,7 @@ def _accept(text: str, masked: str, hit: _Hit, start: int, end: int) -> _Found |
     clause_start = breaks[-1] if breaks else window
     prefix = masked[clause_start : hit.start]
     clause = masked[hit.start : end]
-    if any(language.negation.search(prefix) for language in _rules()):
+    if any(language.negation.search(prefix) for language in language_rules()):
         return None  # "don't click Export yet"
     imperative = _imperative(prefix)
     if not hit.strong and not imperative:
@@ -528,9 +288,9 @@ def _accept(text: str, masked: str, hit: _Hit, start: int, end: int) -> _Found |
 
 def _imperative(prefix: str) -> bool:
     """Only lead-ins ("you can", "please", "请您") stand between the clause start and the verb."""
-    if _MASK in prefix or _URL_MASK in prefix:
+    if MASK in prefix or URL_MASK in prefix:
         return False
-    en, zh = _rules()
+    en, zh = language_rules()
     words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", prefix.lower())
     if all(word in en.lead_ins for word in words if word.isascii()) and all(word.isascii() for word in words):
         return True
@@ -538,7 +298,7 @@ def _imperative(prefix: str) -> bool:
     return zh.lead_in_run.fullmatch(compact) is not None
 
 
-def _grounded(rules: _Rules, family: str, clause: str) -> bool:
+def _grounded(rules: Rules, family: str, clause: str) -> bool:
     """The clause speaks of the GUI: a GUI noun, or a topic word (export, credits, timeline)."""
     if any(pattern.search(clause) for pattern in rules.nouns.values()):
         return True
@@ -568,14 +328,14 @@ def _zh_object(masked: str, begin: int, end: int) -> tuple[int, int]:
     if location and not _ZH_NOT_A_PLACE.search(location.group()):
         begin = location.end()
     stop = next((m.start() for m in _ZH_STOPS.finditer(masked, begin + 1, limit)), limit)
-    for pattern in _rules()[1].nouns.values():
+    for pattern in language_rules()[1].nouns.values():
         noun = pattern.search(masked, begin, limit)
         if noun:
             stop = min(stop, noun.end())  # "导出按钮下载视频": the name ends with its GUI noun
     return begin, max(begin, stop)
 
 
-def _clean_target(raw: str, rules: _Rules) -> str | None:
+def _clean_target(raw: str, rules: Rules) -> str | None:
     cleaned = raw.translate(_NO_QUOTES).strip()
     if rules.lang == "en":
         cleaned = _LEADING_ARTICLE.sub("", cleaned)
@@ -585,7 +345,7 @@ def _clean_target(raw: str, rules: _Rules) -> str | None:
     return cleaned
 
 
-def _is_generic(target: str, rules: _Rules) -> bool:
+def _is_generic(target: str, rules: Rules) -> bool:
     """Names nothing once articles, "here"/"这里" and GUI nouns are gone ("the button below")."""
     rest = rules.generic.sub(" ", target)
     for pattern in rules.nouns.values():
@@ -593,7 +353,7 @@ def _is_generic(target: str, rules: _Rules) -> bool:
     return not rest.strip(" " + _QUOTE_CHARS)
 
 
-def _action(rules: _Rules, hit: _Hit, target: str | None, clause: str) -> GuiAction:
+def _action(rules: Rules, hit: _Hit, target: str | None, clause: str) -> GuiAction:
     family = hit.family
     fixed = {
         "drag": GuiAction.SEND_EDIT,
@@ -622,7 +382,7 @@ def _action(rules: _Rules, hit: _Hit, target: str | None, clause: str) -> GuiAct
         for topic, action in by_topic:
             if rules.topics[topic].search(clause):
                 return action
-    default: _Family = getattr(rules.data.families, family)
+    default: Family = getattr(rules.data.families, family)
     # "Double-click the clip to edit it": no button to name; the edit is asked for in words.
     unnamed = target is None or not rules.nouns["control"].search(target)
     if default.action is GuiAction.EXECUTE and unnamed and rules.topics["edit"].search(clause):
@@ -631,7 +391,7 @@ def _action(rules: _Rules, hit: _Hit, target: str | None, clause: str) -> GuiAct
 
 
 def _phrase_key(
-    rules: _Rules, action: GuiAction, family: str, target: str | None, target_raw: str, clause: str
+    rules: Rules, action: GuiAction, family: str, target: str | None, target_raw: str, clause: str
 ) -> tuple[str, str | None]:
     """Which phrase answers the instruction, and the word filled into it."""
     topics = rules.topics
@@ -659,7 +419,7 @@ def _phrase_key(
     return ("execute", spoken) if spoken else ("execute_generic", None)
 
 
-def _spoken(target: str | None, rules: _Rules) -> str | None:
+def _spoken(target: str | None, rules: Rules) -> str | None:
     """A button's name as a user would say it: "Add Music button" -> "add music"."""
     if target is None:
         return None

@@ -10,10 +10,10 @@ import anyio
 import httpx
 import pytest
 
-from kling_ai_30.chat.conversation import STILL_WORKING, UNREAD_NOTE, Conversation, Status, TurnFailedError
 from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.config import load_settings
-from kling_ai_30.errors import InputError, StreamError
+from kling_ai_30.conversation.turn import STILL_WORKING, UNREAD_NOTE, Conversation, Status
+from kling_ai_30.errors import InputError, StreamError, TurnFailedError
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.policy import MAX_TRANSIENT_RETRIES
 from kling_ai_30.skill import load_identity

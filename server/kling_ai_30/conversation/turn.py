@@ -36,7 +36,14 @@ from ..client.backend import BackendClient
 from ..client.events import Heartbeat, ModelError, TextPart, ToolCall, ToolResult, aiter_chat_events
 from ..client.models import SessionState
 from ..client.session import Session
-from ..errors import BackendUnavailableError, InputError, KlingError, MessageInFlightError, StreamError
+from ..errors import (
+    BackendUnavailableError,
+    InputError,
+    KlingError,
+    MessageInFlightError,
+    StreamError,
+    TurnFailedError,
+)
 from ..policy import (
     MAX_MESSAGE_CHARS,
     RECOVERY_FIRST_POLL_S,
@@ -48,7 +55,8 @@ from ..policy import (
     STILL_WORKING_EVERY_S,
 )
 from ..timing import Clock, Sleep
-from .gui import GuiAction, GuiInstruction, strip_trailing_temporary_issue, translate
+from .gui import GuiAction, GuiInstruction, translate
+from .trailing_issue import strip_trailing_temporary_issue
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +115,6 @@ class Reply:
     @property
     def wants_export(self) -> bool:
         return any(i.action is GuiAction.EXPORT for i in self.instructions)
-
-
-class TurnFailedError(KlingError):
-    """The turn did not complete and the state shows no change; the message was not re-sent."""
 
 
 @dataclass
