@@ -300,6 +300,13 @@ class Workspace:
         plan = route(text, attachments)
         steps = [_plan_step(step, text, self.settings.api_url) for step in plan.steps]
         routed = tuple(step.action.value for step in plan.steps)
+        unknown_file = next(
+            (i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None
+        )
+        if unknown_file is not None and any(isinstance(step, LONG_STEPS) for step in steps[unknown_file:]):
+            # The rest of the request needs a file nobody named: ask for it, and send nothing (a paid
+            # message about a picture the backend never got would be wasted).
+            return await self._answer_now(ref, steps[: unknown_file + 1], routed, on_progress, rest_not_sent=True)
         if not any(isinstance(step, LONG_STEPS) for step in steps):
             return await self._answer_now(ref, steps, routed, on_progress)
         return await self._start(ref, steps, routed, output_dir, auto_export, on_progress)
@@ -374,9 +381,17 @@ class Workspace:
         return report(outcome, finished, follow_up)
 
     async def _answer_now(
-        self, ref: ProjectRef, steps: Sequence[PlanStep], routed: tuple[str, ...], on_progress: OnProgress
+        self,
+        ref: ProjectRef,
+        steps: Sequence[PlanStep],
+        routed: tuple[str, ...],
+        on_progress: OnProgress,
+        *,
+        rest_not_sent: bool = False,
     ) -> Outcome:
         output = JobOutput()
+        if rest_not_sent:
+            output.not_done = "Nothing else of this request was sent: name the file, then ask again."
         for step in steps:
             match step:
                 case UploadStep():
