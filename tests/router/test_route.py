@@ -235,6 +235,10 @@ def test_any_text_and_attachments_give_a_plan_with_the_attachments_first(text: s
     plan = route(text, attachments)
     assert plan.steps
     expected = list(dict.fromkeys(a for a in attachments if a.strip()))
+    if expected and not any(step.action is Action.UPLOAD for step in plan.steps):
+        # Issue 14: "don't upload this" keeps every file on the machine; nothing else changes.
+        assert any("not to send the file" in reason for step in plan.steps for reason in step.reasons)
+        expected = []
     assert [step.source for step in plan.steps[: len(expected)]] == expected
     assert all(step.action is Action.UPLOAD for step in plan.steps[: len(expected)])
     uploads = [i for i, step in enumerate(plan.steps) if step.action is Action.UPLOAD]
@@ -243,4 +247,5 @@ def test_any_text_and_attachments_give_a_plan_with_the_attachments_first(text: s
         [step for step in plan.steps if step.action is not Action.UPLOAD]
     )  # no action twice
     for step in plan.steps:
-        assert step.skip_sse is (step.action is not Action.SSE)
+        # A step that only answers or asks sends nothing, whatever its action.
+        assert step.skip_sse is (step.action is not Action.SSE or not step.runs)

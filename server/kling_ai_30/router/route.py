@@ -26,16 +26,18 @@ the same plan.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..policy import SUPPORTED_EXTENSIONS
+from .compiled import grammar
+from .grammar import Grammar, Role
 from .normalize import Normalized, normalize_with_origin
-from .tables import Grammar, Role, grammar
+from .spelling import respell
 
 __all__ = ["Action", "RoutePlan", "Step", "route"]
 
@@ -52,7 +54,11 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One action to run; ``skip_sse`` is the skill table's "Skip SSE?" column."""
+    """One action to run; ``skip_sse`` is the skill table's "Skip SSE?" column.
+
+    A step with an :attr:`answer` or a :attr:`question` is not run at all: the caller shows that
+    text and sends nothing (``skip_sse`` is then true, whatever the action).
+    """
 
     action: Action
     skip_sse: bool
@@ -60,19 +66,68 @@ class Step:
     """UPLOAD: the attachment path or media URL; ``None`` when the user said "upload" but sent nothing."""
     text: str | None = None
     """SSE: the message for the backend chat."""
+    answer: str | None = None
+    """The reply to show instead of acting: a question *about* an action ("what does export
+    cost?"), approval with nothing to do ("looks great"), an upload the user took back."""
+    question: str | None = None
+    """A question to ask the user before doing anything: the router was not sure enough."""
+    confidence: float = field(default=1.0, compare=False)
+    """How sure the router is of this step, 0-1 (not part of equality: it says why, not what)."""
+    reasons: tuple[str, ...] = field(default=(), compare=False)
+    """What in the text led here, in words (``route --json`` shows them)."""
 
     def __post_init__(self) -> None:
-        if self.skip_sse is (self.action is Action.SSE):
+        if self.answer is not None and self.question is not None:
+            raise ValueError("a step answers or asks, not both")
+        if self.answer is not None or self.question is not None:
+            if not self.skip_sse:
+                raise ValueError("a step that answers or asks sends nothing: skip_sse must be true")
+        elif self.skip_sse is (self.action is Action.SSE):
             raise ValueError(f"skip_sse is {self.action is not Action.SSE} for {self.action.value}, by the skill table")
 
     @classmethod
-    def of(cls, action: Action, *, source: str | None = None, text: str | None = None) -> Step:
+    def of(
+        cls,
+        action: Action,
+        *,
+        source: str | None = None,
+        text: str | None = None,
+        confidence: float = 1.0,
+        reasons: tuple[str, ...] = (),
+    ) -> Step:
         """A step with ``skip_sse`` filled in from the skill table."""
-        return cls(action, action is not Action.SSE, source, text)
+        return cls(action, action is not Action.SSE, source, text, confidence=confidence, reasons=reasons)
+
+    @classmethod
+    def answered(
+        cls, answer: str, *, action: Action = Action.SSE, confidence: float = 1.0, reasons: tuple[str, ...] = ()
+    ) -> Step:
+        """A step answered for free: ``answer`` is shown, nothing runs, nothing is sent."""
+        return cls(action, True, answer=answer, confidence=confidence, reasons=reasons)
+
+    @classmethod
+    def asked(cls, action: Action, question: str, *, confidence: float, reasons: tuple[str, ...] = ()) -> Step:
+        """``action`` is the likeliest reading, but the user is asked first; nothing runs."""
+        return cls(action, True, question=question, confidence=confidence, reasons=reasons)
+
+    @property
+    def runs(self) -> bool:
+        """Whether the caller carries the step out (false: it only shows the answer or question)."""
+        return self.answer is None and self.question is None
 
     def to_json(self) -> dict[str, Any]:
-        """The step as plain JSON data."""
-        return {"action": self.action.value, "skip_sse": self.skip_sse, "source": self.source, "text": self.text}
+        """The step as plain JSON data (``answer`` / ``question`` only when set)."""
+        data: dict[str, Any] = {
+            "action": self.action.value,
+            "skip_sse": self.skip_sse,
+            "source": self.source,
+            "text": self.text,
+        }
+        if self.answer is not None:
+            data["answer"] = self.answer
+        if self.question is not None:
+            data["question"] = self.question
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +145,37 @@ class RoutePlan:
         """The step to run first (an upload whenever the user sent a file)."""
         return self.steps[0]
 
+    @property
+    def confidence(self) -> float:
+        """How sure the router is of the plan: its least sure step."""
+        return min(step.confidence for step in self.steps)
+
     def to_json(self) -> dict[str, Any]:
-        """The ``kling-ai-30 route --json`` object: the first action, its "Skip SSE?" and every step."""
-        return {
-            "action": self.first.action.value,
-            "skip_sse": self.first.skip_sse,
-            "steps": [step.to_json() for step in self.steps],
-        }
+        """The plan as JSON: the first action, its "Skip SSE?", the first step's ``answer`` or
+        ``question`` when it has one, and every step."""
+        data: dict[str, Any] = {"action": self.first.action.value, "skip_sse": self.first.skip_sse}
+        if self.first.answer is not None:
+            data["answer"] = self.first.answer
+        if self.first.question is not None:
+            data["question"] = self.first.question
+        data["steps"] = [step.to_json() for step in self.steps]
+        return data
+
+    def explain(self) -> dict[str, Any]:
+        """:meth:`to_json` plus how sure the router was and why (``kling-ai-30 route --json``)."""
+        data = self.to_json()
+        data["confidence"] = round(self.confidence, 3)
+        data["reasons"] = [reason for step in self.steps for reason in step.reasons]
+        for step_data, step in zip(data["steps"], self.steps, strict=True):
+            step_data["confidence"] = round(step.confidence, 3)
+            step_data["reasons"] = list(step.reasons)
+        return data
 
 
 def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
     """Classify an utterance (English, Chinese or mixed) and its attachments into an ordered plan."""
     g = grammar()
-    norm = normalize_with_origin(text)
+    norm = respell(normalize_with_origin(text).simplified(g.traditional), g)
     masked, media = _mask_links(norm.text, g)
     sources = _unique([*(a for a in attachments if a.strip()), *(norm.original(a, b) for a, b in media)])
     masked = _mask_quotes(masked)
@@ -110,7 +183,7 @@ def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
     for clause in clauses:
         _classify(clause, masked[clause.start : clause.end], g)
     _take_back(clauses, masked, g)
-    return _plan(norm, clauses, sources, media)
+    return _plan(norm, clauses, sources, media, g)
 
 
 # ------------------------------------------------------------------ 2-3: links and quotes
@@ -119,13 +192,6 @@ def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
 # media link or path that becomes an upload, \x03 a neutral idiom. Normalisation turns any
 # control character the user typed into a space, so these cannot come from the input.
 _CONTENT, _MEDIA, _NEUTRAL = "\x01", "\x02", "\x03"
-_EXTENSIONS = "|".join(SUPPORTED_EXTENSIONS)
-_LINK = re.compile(
-    r"https?://[^\s\"'<>()\[\]{}\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+"
-    # Local paths need a media extension and a path-like start, so "and/or" stays a word.
-    rf"|(?<![^\s:(,\"'=])(?:~|\.{{1,2}})?/(?!/)[^\s\"'<>|()]*?\.(?:{_EXTENSIONS})(?![a-z0-9])"
-    rf"|(?<![^\s:(,\"'=])[a-z]:\\[^\s\"'<>|()]*?\.(?:{_EXTENSIONS})(?![a-z0-9])"
-)
 _LINK_TAIL = ".,;:!?'\")]}>"
 _INTRO_WINDOW = 60
 
@@ -137,7 +203,7 @@ def _mask_links(text: str, g: Grammar) -> tuple[str, list[tuple[int, int]]]:
     media: list[tuple[int, int]] = []
     pieces: list[str] = []
     pos = 0
-    for m in _LINK.finditer(text):
+    for m in g.link.finditer(text):
         start, end = m.start(), m.start() + len(m.group().rstrip(_LINK_TAIL))
         link = text[start:end]
         is_path = not link.startswith(("http://", "https://"))
@@ -156,6 +222,8 @@ def _mask_links(text: str, g: Grammar) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _has_media_extension(url: str) -> bool:
+    from urllib.parse import urlsplit  # a few ms at start-up, for the few texts with a link
+
     _, _, extension = urlsplit(url).path.rpartition(".")
     return extension in SUPPORTED_EXTENSIONS
 
@@ -205,6 +273,9 @@ class _Clause:
     chat: bool = False  # holds something for the backend chat
     cut: bool = False  # its words are a request we answer ourselves: not sent to the chat
     first: bool = False  # "add music first", "先加字幕"
+    answer: str | None = None  # the key of the answer to a question about an action
+    withheld: bool = False  # a file the user said not to send ("don't upload this")
+    found: tuple[tuple[str, str], ...] = ()  # (action name, phrase) behind each request: the plan's reasons
 
 
 # When connectors meet around an empty clause ("but first, ..."), the one that says most about
@@ -256,7 +327,21 @@ def _add_clause(clauses: list[_Clause], masked: str, start: int, end: int, role:
 def _classify(clause: _Clause, text: str, g: Grammar) -> None:
     """Fill in what ``clause`` (whose masked text is ``text``) asks for."""
     clause.first = clause.role is Role.FIRST or g.first_marker.search(text) is not None
+    about = g.about.search(text)
+    if about is not None:
+        # "what does export cost?": the keyword is what the question is about, not a request.
+        clause.answer = g.about_groups[about.lastgroup or ""]
+        clause.found = (("about", about.group()),)
+        clause.cut = True
+        return
     valid, negated, plain = _requests(text, g)
+    withhold = g.withhold.search(text)
+    if withhold is not None and plain is text:
+        plain = _plain(text, g)
+    clause.withheld = any(name == "upload" for name, _, _ in negated) or (
+        withhold is not None and any(_negated(plain, m.start(), m.end(), g) for m in g.withhold.finditer(plain))
+    )
+    clause.found = tuple((name, text[start:end]) for name, start, end in valid)
     names = _unique([name for name, _, _ in valid])
     clause.actions = tuple(Action(name) for name in names if name != "upload")
     clause.upload = "upload" in names
@@ -268,7 +353,9 @@ def _classify(clause: _Clause, text: str, g: Grammar) -> None:
         rest = _blank(plain, [(s, e) for name, s, e in valid if name == "upload"])
         clause.chat = g.instruction.search(rest) is not None
         clause.cut = not clause.chat
-    elif negated and not _has_content(_without_negation(_blank(plain, negated), g), g):
+    elif (negated or clause.withheld) and not _has_content(
+        _without_negation(_blank(plain, [(s, e) for _, s, e in negated]), g), g
+    ):
         clause.cut = True  # "don't export yet": nothing to do, nothing to say
     else:
         # "don't add music" next to a request we answer adds nothing; alone, it still reaches the
@@ -282,24 +369,30 @@ def _take_back(clauses: list[_Clause], masked: str, g: Grammar) -> None:
     credits, scratch that") its own. What was taken back stays cut: it never reaches the chat."""
     for i, clause in enumerate(clauses):
         text = masked[clause.start : clause.end]
-        if clause.actions and g.retraction_tail.search(text):
-            clause.actions = ()
-        elif i > 0 and clauses[i - 1].actions and g.retraction.fullmatch(text):
-            clauses[i - 1].actions = ()
+        if (clause.actions or clause.upload) and g.retraction_tail.search(text):
+            clause.withheld = clause.withheld or clause.upload
+            clause.actions, clause.upload = (), False
+        elif i > 0 and (clauses[i - 1].actions or clauses[i - 1].upload) and g.retraction.fullmatch(text):
+            before = clauses[i - 1]
+            before.withheld = before.withheld or before.upload
+            before.actions, before.upload = (), False
             clause.chat, clause.cut = False, True
 
 
 _MODIFIER_REACH = 40  # longer than any modifier_before phrase: no need to scan the whole clause
 
 
-def _requests(text: str, g: Grammar) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]], str]:
+_Found = list[tuple[str, int, int]]  # (action name, start, end) in the clause
+
+
+def _requests(text: str, g: Grammar) -> tuple[_Found, _Found, str]:
     """The real requests in a clause, the negated ones, and the clause with idioms masked."""
     matches = list(g.triggers.finditer(text))
     if not matches:
         return [], [], text
-    plain = g.neutral.sub(lambda m: _NEUTRAL * len(m.group()), text)
-    valid: list[tuple[str, int, int]] = []
-    negated: list[tuple[int, int]] = []
+    plain = _plain(text, g)
+    valid: _Found = []
+    negated: _Found = []
     for m in matches:
         name, immune = g.trigger_groups[m.lastgroup or ""]
         start, end = m.span()
@@ -307,10 +400,15 @@ def _requests(text: str, g: Grammar) -> tuple[list[tuple[str, int, int]], list[t
         if before or g.modifier_after[name].match(plain, end):
             continue  # a noun modifier: "export settings", "end credits", "上传速度"
         if _negated(plain, start, end, g):
-            negated.append((start, end))
+            negated.append((name, start, end))
         elif not _in_content_context(plain, start, end, g, is_question=immune):
             valid.append((name, start, end))
     return valid, negated, plain
+
+
+def _plain(text: str, g: Grammar) -> str:
+    """``text`` with idioms that only look like negations or making verbs masked ("make sure")."""
+    return g.neutral.sub(lambda m: _NEUTRAL * len(m.group()), text)
 
 
 def _negated(text: str, start: int, end: int, g: Grammar) -> bool:
@@ -341,8 +439,8 @@ _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\W_a-z0-9]+|\x01")
 
 
 def _has_content(text: str, g: Grammar) -> bool:
-    """Does ``text`` say anything beyond politeness, pronouns and names of media?"""
-    for word in _WORDS.findall(text):
+    """Does ``text`` say anything beyond politeness, approval, pronouns and names of media?"""
+    for word in _WORDS.findall(g.approval.sub(" ", text)):
         if word == _CONTENT:
             return True
         if word[0].isascii():
@@ -368,21 +466,62 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
 # ------------------------------------------------------------------ 6: the plan
 
 
-def _plan(norm: Normalized, clauses: list[_Clause], sources: list[str], link_spans: list[tuple[int, int]]) -> RoutePlan:
-    steps = [Step.of(Action.UPLOAD, source=source) for source in sources]
+def _plan(
+    norm: Normalized, clauses: list[_Clause], sources: list[str], link_spans: list[tuple[int, int]], g: Grammar
+) -> RoutePlan:
+    withheld = any(clause.withheld for clause in clauses)
+    if withheld:
+        sources = []  # "don't upload this": the file stays on the machine, whatever else is asked
+    steps = [Step.of(Action.UPLOAD, source=source, reasons=(_source_reason(source, link_spans),)) for source in sources]
     if not sources and any(clause.upload for clause in clauses):
-        steps.append(Step.of(Action.UPLOAD))  # "upload a video" with nothing attached: ask for it
-    seen: set[Action] = set()
+        # "upload a video" with nothing attached: the caller asks for the file.
+        steps.append(Step.of(Action.UPLOAD, reasons=_found_reasons(clauses, "upload")))
+    seen: set[Action | str] = set()
     for clause in _in_run_order(clauses):
+        if clause.answer is not None and clause.answer not in seen:
+            seen.add(clause.answer)
+            reason = f'a question about an action ("{clause.found[0][1]}"): answered, nothing run'
+            steps.append(Step.answered(g.answers[clause.answer], reasons=(reason,)))
         requested = [*clause.actions, *([Action.SSE] if clause.chat else [])]
         for action in requested:
             if action not in seen:
                 seen.add(action)
-                text = _chat_text(norm, clauses, link_spans) if action is Action.SSE else None
-                steps.append(Step.of(action, text=text))
-    if not steps:
-        steps.append(Step.of(Action.SSE, text=norm.source.strip()))  # everything else goes to the chat
-    return RoutePlan(tuple(steps))
+                if action is Action.SSE:
+                    reasons = ("no request answered directly in these words: sent to the video chat",)
+                    steps.append(Step.of(action, text=_chat_text(norm, clauses, link_spans), reasons=reasons))
+                else:
+                    steps.append(Step.of(action, reasons=_found_reasons(clauses, action.value)))
+    if steps:
+        if withheld:
+            first = steps[0]
+            steps[0] = dataclasses.replace(first, reasons=(_WITHHELD_REASON, *first.reasons))
+        return RoutePlan(tuple(steps))
+    if withheld:
+        return RoutePlan((Step.answered(g.answers["upload_withheld"], reasons=(_WITHHELD_REASON,)),))
+    if _approval_only(norm.text, g):
+        reason = "approval with no request in it: nothing to send"
+        return RoutePlan((Step.answered(g.answers["approval"], reasons=(reason,)),))
+    # Everything else goes to the chat.
+    reason = "no request answered directly: sent to the video chat"
+    return RoutePlan((Step.of(Action.SSE, text=norm.source.strip(), reasons=(reason,)),))
+
+
+_WITHHELD_REASON = "the user said not to send the file: nothing is uploaded"
+
+
+def _source_reason(source: str, link_spans: list[tuple[int, int]]) -> str:
+    return "a media link or path in the text" if link_spans and "/" in source else "a file sent with the message"
+
+
+def _found_reasons(clauses: list[_Clause], name: str) -> tuple[str, ...]:
+    phrases = _unique(phrase for clause in clauses for found, phrase in clause.found if found == name)
+    return tuple(f'"{phrase}" asks for {name}' for phrase in phrases[:3]) or (f"asks for {name}",)
+
+
+def _approval_only(text: str, g: Grammar) -> bool:
+    """Praise or closure and nothing else ("looks great!", "就这样"): no request, nothing to send."""
+    rest, approvals = g.approval.subn(" ", text)
+    return approvals > 0 and not _has_content(rest, g)
 
 
 def _in_run_order(clauses: list[_Clause]) -> list[_Clause]:
@@ -436,12 +575,9 @@ def _without(norm: Normalized, cuts: list[tuple[int, int]]) -> str:
     return _SPACE_BEFORE_PUNCTUATION.sub("", text).strip(_EDGE)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def _bare(text: str) -> bool:
     """A lone verb left over ("create", "生成"): not a request the backend can act on."""
-    cjk = len(_CJK.findall(text))
+    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
     return len(text.split()) < 2 and cjk <= 2
 
 
