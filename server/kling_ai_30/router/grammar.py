@@ -49,6 +49,13 @@ class Grammar:
     """Sending a file, in words that only matter when negated ("don't send this picture")."""
     approval: re.Pattern[str]
     """Praise or closure ("looks great", "就这样"): alone, nothing to send."""
+    edit: re.Pattern[str]
+    """What an edit talks about ("music", "字幕", "faster"): with a making verb, what makes a
+    part of a message an instruction rather than talk around a request."""
+    talk: re.Pattern[str]
+    """Telling rather than asking ("I've already made five", "刚才网断了")."""
+    opener: re.Pattern[str]
+    """Opens a new request ("so please", "帮我"): a making verb before it does not reach past it."""
     creative: re.Pattern[str]
     topic: re.Pattern[str]
     negator_en: re.Pattern[str]

@@ -183,6 +183,7 @@ def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
     for clause in clauses:
         _classify(clause, masked[clause.start : clause.end], g)
     _take_back(clauses, masked, g)
+    _drop_talk(clauses, masked, g)
     return _plan(norm, clauses, sources, media, g)
 
 
@@ -276,6 +277,7 @@ class _Clause:
     answer: str | None = None  # the key of the answer to a question about an action
     withheld: bool = False  # a file the user said not to send ("don't upload this")
     found: tuple[tuple[str, str], ...] = ()  # (action name, phrase) behind each request: the plan's reasons
+    talk: bool = False  # words around a request, not an instruction: left out of the chat
 
 
 # When connectors meet around an empty clause ("but first, ..."), the one that says most about
@@ -379,6 +381,26 @@ def _take_back(clauses: list[_Clause], masked: str, g: Grammar) -> None:
             clause.chat, clause.cut = False, True
 
 
+def _drop_talk(clauses: list[_Clause], masked: str, g: Grammar) -> None:
+    """Next to a request we answer directly, a part that neither makes nor edits anything is talk
+    around it ("my client loved it, so export it"): it is not sent to the paid chat."""
+    if not any(clause.actions or clause.withheld for clause in clauses):
+        return
+    for clause in clauses:
+        if clause.chat and not _instructs(masked[clause.start : clause.end], g):
+            clause.chat, clause.cut, clause.talk = False, True, True
+
+
+def _instructs(text: str, g: Grammar) -> bool:
+    """Does ``text`` hold a making/editing verb that is not negated, or a word edits are about?"""
+    if g.edit.search(text):
+        return True
+    if g.talk.search(text):
+        return False
+    plain = _plain(text, g)
+    return any(not _negated(plain, m.start(), m.end(), g) for m in g.creative.finditer(plain))
+
+
 _MODIFIER_REACH = 40  # longer than any modifier_before phrase: no need to scan the whole clause
 
 
@@ -427,10 +449,19 @@ def _in_content_context(text: str, start: int, end: int, g: Grammar, *, is_quest
         return True  # "a video about uploading photos"
     if is_question:
         return False
-    if g.creative.search(text, 0, start):
-        return True  # "make the status text red"
+    creative = _last(g.creative, text, start)
+    if creative is not None and not g.opener.search(text, creative.end(), start):
+        return True  # "make the status text red"; not "use it for the launch, so please export it"
     # "把导出按钮改成红色": the keyword is the object of a making verb that comes after it.
     return g.object_marker.search(text, 0, start) is not None and g.creative.search(text, end) is not None
+
+
+def _last(pattern: re.Pattern[str], text: str, end: int) -> re.Match[str] | None:
+    """The last match of ``pattern`` that ends by ``end``."""
+    last = None
+    for m in pattern.finditer(text, 0, end):
+        last = m
+    return last
 
 
 # Words (English letters and digits, apostrophes inside), runs of other letters (Chinese), and

@@ -114,7 +114,8 @@ class Spelling(BaseModel):
     ``en``: the English words whose slips are read as the word: one letter dropped, doubled or
     swapped with its neighbour, plus ``sounds_like`` letter swaps ("balanse"); ``real_words`` are
     left alone even when they are one slip away ("stats", "ender"). ``glued``: short words typed
-    without the space ("exportit"). ``zh``: word -> the variants read as it (Hong Kong / Taiwan
+    without the space ("exportit"). ``words``: any other English respelling, word for word
+    (contractions without the apostrophe). ``zh``: word -> the variants read as it (Hong Kong / Taiwan
     words the conversion library leaves alone, Cantonese, pinyin-input homophones).
     """
 
@@ -124,6 +125,7 @@ class Spelling(BaseModel):
     sounds_like: tuple[tuple[str, str], ...] = ()
     real_words: frozenset[str] = frozenset()
     glued: tuple[str, ...] = ()
+    words: dict[str, str] = {}
     zh: dict[str, tuple[str, ...]] = {}
 
 
@@ -154,6 +156,9 @@ class IntentTables(BaseModel):
     withhold: Patterns
     approvals: Patterns
     spelling: Spelling
+    edits: Patterns
+    talk: Patterns
+    openers: Patterns
 
     @model_validator(mode="after")
     def _every_question_has_an_answer(self) -> IntentTables:
@@ -245,10 +250,14 @@ def compile_tables(tables: IntentTables) -> Grammar:
         answers=dict(tables.answers),
         withhold=re.compile(tables.withhold.regex()),
         approval=re.compile(tables.approvals.regex()),
+        edit=re.compile(tables.edits.regex()),
+        talk=re.compile(tables.talk.regex()),
+        opener=re.compile(tables.openers.regex()),
         link=re.compile(_link()),
         traditional=_traditional(),
         spelling_en=spelling_variants(tables.spelling.en, tables.spelling.sounds_like, tables.spelling.real_words)
-        | _glued(tables.spelling.en, tables.spelling.glued),
+        | _glued(tables.spelling.en, tables.spelling.glued)
+        | tables.spelling.words,
         spelling_zh=re.compile("|".join(sorted(map(re.escape, zh_variants), key=len, reverse=True)) or "(?!)"),
         spelling_zh_map=zh_variants,
     )
