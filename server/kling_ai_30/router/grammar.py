@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-__all__ = ["ACTION_NAMES", "ActionName", "Grammar", "Role"]
+__all__ = ["ABOUT", "ACTION_NAMES", "WITHHOLD", "ActionName", "Grammar", "Role"]
 
 ActionName = Literal["export", "credits", "state", "upload"]
 ACTION_NAMES: tuple[ActionName, ...] = ("state", "credits", "export", "upload")
 """The actions with tables, in the order they win when two phrases start at the same place."""
+ABOUT = "about:"
+"""Prefix of a trigger kind that is a question about an action; the rest names its answer."""
+WITHHOLD = "withhold"
+"""The trigger kind for words that send a file, which matter only when negated."""
 
 
 class Role(StrEnum):
@@ -34,19 +38,21 @@ class Grammar:
     """The compiled tables. Every pattern runs on normalised, masked text."""
 
     triggers: re.Pattern[str]
+    triggers_en: re.Pattern[str]
+    """:attr:`triggers` for a clause without Chinese (the same groups, none of the Chinese ones)."""
+    triggers_zh: re.Pattern[str]
+    """:attr:`triggers` for a clause without Latin letters or digits."""
     trigger_groups: dict[str, tuple[str, bool]]
-    """Group name in :attr:`triggers` -> (action name, immune to making/topic context)."""
+    """Group name in :attr:`triggers` -> (kind, immune to making/topic context). The kind is an
+    action name, :data:`ABOUT` + an answer key, or :data:`WITHHOLD`."""
     modifier_before: dict[str, re.Pattern[str]]
     """Action name -> a pattern that matches (``search`` with ``endpos``) just before a keyword."""
     modifier_after: dict[str, re.Pattern[str]]
     """Action name -> a pattern that matches (``match`` with ``pos``) right after a keyword."""
-    about: re.Pattern[str]
-    """A question about an action ("what does export cost?"): answered, never run."""
-    about_groups: dict[str, str]
-    """Group name in :attr:`about` -> the key of its answer in :attr:`answers`."""
-    answers: dict[str, str]
     withhold: re.Pattern[str]
-    """Sending a file, in words that only matter when negated ("don't send this picture")."""
+    """The :data:`WITHHOLD` phrases alone, to read a negated export ("don't send this file")."""
+    answers: dict[str, str]
+    """Answer key -> the reply shown for free (questions about an action, approval, a kept file)."""
     approval: re.Pattern[str]
     """Praise or closure ("looks great", "就这样"): alone, nothing to send."""
     edit: re.Pattern[str]

@@ -107,10 +107,11 @@ class Normalized:
     def simplified(self, traditional: Set[str]) -> Normalized:
         """Traditional Chinese (Taiwan and Hong Kong usage included) in simplified characters.
 
-        The conversion is OpenCC's ``tw2sp``: characters, variants and the Taiwan phrases it knows
-        (匯出 -> 导出, 檔案 -> 文件). It runs only when the text holds one of the ``traditional``
-        characters (those it would change, listed from OpenCC's own tables when the router's
-        tables are compiled), so other text never loads it.
+        The conversion is OpenCC's ``t2s`` (characters, variants and phrases): script only, so
+        that text already in simplified characters never changes. Regional words (Taiwan's 匯出
+        and 影片, Cantonese 俾 and 條片) are the tables' business (``spelling.zh``). It runs only
+        when the text holds one of the ``traditional`` characters (those it changes, listed from
+        OpenCC's own tables when the router's tables are compiled), so other text never loads it.
         """
         if self.text.isascii() or traditional.isdisjoint(self.text):
             return self
@@ -165,12 +166,12 @@ def _fold(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch.translate(_FAST)).casefold().translate(_PUNCTUATION)
 
 
-_CONVERSION = "tw2sp.json"
+_CONVERSION = "t2s.json"
 
 
 @cache
 def simplifier() -> Callable[[str], str]:
-    """OpenCC's Traditional (Taiwan / Hong Kong) to Simplified conversion, loaded on first use."""
+    """OpenCC's Traditional to Simplified conversion, loaded on first use."""
     import opencc  # ~10 ms: only for text with traditional characters
 
     convert: Callable[[str], str] = opencc.OpenCC(_CONVERSION).convert

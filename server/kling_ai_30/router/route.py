@@ -35,7 +35,7 @@ from typing import Any
 
 from ..policy import SUPPORTED_EXTENSIONS
 from .compiled import grammar
-from .grammar import Grammar, Role
+from .grammar import ABOUT, WITHHOLD, Grammar, Role
 from .normalize import Normalized, normalize_with_origin
 from .spelling import respell
 
@@ -175,13 +175,19 @@ class RoutePlan:
 def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
     """Classify an utterance (English, Chinese or mixed) and its attachments into an ordered plan."""
     g = grammar()
-    norm = respell(normalize_with_origin(text).simplified(g.traditional), g)
+    norm = normalize_with_origin(text)
+    if not norm.text.isascii():
+        norm = norm.simplified(g.traditional)
+    norm = respell(norm, g)
     masked, media = _mask_links(norm.text, g)
     sources = _unique([*(a for a in attachments if a.strip()), *(norm.original(a, b) for a, b in media)])
     masked = _mask_quotes(masked)
     clauses = _split(masked, g)
     for clause in clauses:
-        _classify(clause, masked[clause.start : clause.end], g)
+        words = masked[clause.start : clause.end]
+        _classify(clause, words, g)
+        if len(clauses) > 1:  # the order of one clause needs no "first"
+            clause.first = clause.role is Role.FIRST or g.first_marker.search(words) is not None
     _take_back(clauses, masked, g)
     _drop_talk(clauses, masked, g)
     return _plan(norm, clauses, sources, media, g)
@@ -276,6 +282,7 @@ class _Clause:
     first: bool = False  # "add music first", "先加字幕"
     answer: str | None = None  # the key of the answer to a question about an action
     withheld: bool = False  # a file the user said not to send ("don't upload this")
+    keeps_file: bool = False  # words that keep an attached file back, if there is one ("don't send this")
     found: tuple[tuple[str, str], ...] = ()  # (action name, phrase) behind each request: the plan's reasons
     talk: bool = False  # words around a request, not an instruction: left out of the chat
 
@@ -328,21 +335,20 @@ def _add_clause(clauses: list[_Clause], masked: str, start: int, end: int, role:
 
 def _classify(clause: _Clause, text: str, g: Grammar) -> None:
     """Fill in what ``clause`` (whose masked text is ``text``) asks for."""
-    clause.first = clause.role is Role.FIRST or g.first_marker.search(text) is not None
-    about = g.about.search(text)
-    if about is not None:
+    valid, negated, plain = _requests(text, g)
+    if not valid and not negated:  # most clauses: an edit or a prompt for the chat
+        clause.chat = _has_content(text, g) and g.prohibition.match(text) is None
+        return
+    name, start, end = valid[0] if valid else negated[0]
+    if name.startswith(ABOUT):
         # "what does export cost?": the keyword is what the question is about, not a request.
-        clause.answer = g.about_groups[about.lastgroup or ""]
-        clause.found = (("about", about.group()),)
+        clause.answer = name.removeprefix(ABOUT)
+        clause.found = (("about", text[start:end]),)
         clause.cut = True
         return
-    valid, negated, plain = _requests(text, g)
-    withhold = g.withhold.search(text)
-    if withhold is not None and plain is text:
-        plain = _plain(text, g)
-    clause.withheld = any(name == "upload" for name, _, _ in negated) or (
-        withhold is not None and any(_negated(plain, m.start(), m.end(), g) for m in g.withhold.finditer(plain))
-    )
+    clause.withheld = any(name in (UPLOAD, WITHHOLD) for name, _, _ in negated)
+    # "do not send this file" reads as a negated export too; with a file attached, it keeps the file.
+    clause.keeps_file = any(name == "export" and g.withhold.match(text, start) for name, start, _ in negated)
     clause.found = tuple((name, text[start:end]) for name, start, end in valid)
     names = _unique([name for name, _, _ in valid])
     clause.actions = tuple(Action(name) for name in names if name != "upload")
@@ -384,7 +390,7 @@ def _take_back(clauses: list[_Clause], masked: str, g: Grammar) -> None:
 def _drop_talk(clauses: list[_Clause], masked: str, g: Grammar) -> None:
     """Next to a request we answer directly, a part that neither makes nor edits anything is talk
     around it ("my client loved it, so export it"): it is not sent to the paid chat."""
-    if not any(clause.actions or clause.withheld for clause in clauses):
+    if len(clauses) < 2 or not any(clause.actions or clause.withheld for clause in clauses):
         return
     for clause in clauses:
         if clause.chat and not _instructs(masked[clause.start : clause.end], g):
@@ -401,15 +407,19 @@ def _instructs(text: str, g: Grammar) -> bool:
     return any(not _negated(plain, m.start(), m.end(), g) for m in g.creative.finditer(plain))
 
 
+_LATIN = re.compile("[a-z0-9]")
 _MODIFIER_REACH = 40  # longer than any modifier_before phrase: no need to scan the whole clause
 
 
-_Found = list[tuple[str, int, int]]  # (action name, start, end) in the clause
+_Found = list[tuple[str, int, int]]  # (kind, start, end) in the clause; see Grammar.trigger_groups
+UPLOAD = "upload"
 
 
 def _requests(text: str, g: Grammar) -> tuple[_Found, _Found, str]:
     """The real requests in a clause, the negated ones, and the clause with idioms masked."""
-    matches = list(g.triggers.finditer(text))
+    # One script only (most clauses): its half of the pattern, skipping the other half's checks.
+    triggers = g.triggers_en if text.isascii() else g.triggers if _LATIN.search(text) else g.triggers_zh
+    matches = list(triggers.finditer(text))
     if not matches:
         return [], [], text
     plain = _plain(text, g)
@@ -418,6 +428,12 @@ def _requests(text: str, g: Grammar) -> tuple[_Found, _Found, str]:
     for m in matches:
         name, immune = g.trigger_groups[m.lastgroup or ""]
         start, end = m.span()
+        if name.startswith(ABOUT):
+            return [(name, start, end)], [], plain  # a question about an action: nothing else counts
+        if name == WITHHOLD:
+            if _negated(plain, start, end, g):
+                negated.append((name, start, end))
+            continue
         before = g.modifier_before[name].search(plain, max(0, start - _MODIFIER_REACH), start)
         if before or g.modifier_after[name].match(plain, end):
             continue  # a noun modifier: "export settings", "end credits", "上传速度"
@@ -449,8 +465,8 @@ def _in_content_context(text: str, start: int, end: int, g: Grammar, *, is_quest
         return True  # "a video about uploading photos"
     if is_question:
         return False
-    creative = _last(g.creative, text, start)
-    if creative is not None and not g.opener.search(text, creative.end(), start):
+    creative = g.creative.search(text, 0, start) and _last(g.creative, text, start)
+    if creative and not g.opener.search(text, creative.end(), start):
         return True  # "make the status text red"; not "use it for the launch, so please export it"
     # "把导出按钮改成红色": the keyword is the object of a making verb that comes after it.
     return g.object_marker.search(text, 0, start) is not None and g.creative.search(text, end) is not None
@@ -470,8 +486,9 @@ _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\W_a-z0-9]+|\x01")
 
 
 def _has_content(text: str, g: Grammar) -> bool:
-    """Does ``text`` say anything beyond politeness, approval, pronouns and names of media?"""
-    for word in _WORDS.findall(g.approval.sub(" ", text)):
+    """Does ``text`` say anything beyond politeness, approval, pronouns and names of media?
+    (The approval words are fillers too; ``approvals`` only tells approval alone from silence.)"""
+    for word in _WORDS.findall(text):
         if word == _CONTENT:
             return True
         if word[0].isascii():
@@ -500,11 +517,14 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
 def _plan(
     norm: Normalized, clauses: list[_Clause], sources: list[str], link_spans: list[tuple[int, int]], g: Grammar
 ) -> RoutePlan:
-    withheld = any(clause.withheld for clause in clauses)
+    withheld = upload = False
+    for clause in clauses:
+        withheld = withheld or clause.withheld or bool(sources and clause.keeps_file)
+        upload = upload or clause.upload
     if withheld:
         sources = []  # "don't upload this": the file stays on the machine, whatever else is asked
     steps = [Step.of(Action.UPLOAD, source=source, reasons=(_source_reason(source, link_spans),)) for source in sources]
-    if not sources and any(clause.upload for clause in clauses):
+    if not sources and upload and not withheld:
         # "upload a video" with nothing attached: the caller asks for the file.
         steps.append(Step.of(Action.UPLOAD, reasons=_found_reasons(clauses, "upload")))
     seen: set[Action | str] = set()

@@ -52,22 +52,22 @@ def spelling_variants(
 
 
 _WORD = re.compile(r"[a-z]+")
+_LATIN = re.compile(r"[a-z]")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 
 
 def respell(norm: Normalized, g: Grammar) -> Normalized:
     """``norm`` with slips, stretched letters and regional words replaced by the table words."""
-    edits: list[tuple[int, int, str]] = []
     text = norm.text
-    if text.isascii() or any("a" <= ch <= "z" for ch in text):
-        edits = [(m.start(), m.end(), m.group(1)) for m in _STRETCHED.finditer(text)]
-        if edits:
-            norm = norm.rewrite(edits)
-            text, edits = norm.text, []
-        for m in _WORD.finditer(text):
-            meant = g.spelling_en.get(m.group())
-            if meant is not None:
-                edits.append((m.start(), m.end(), meant))
-    if not text.isascii():
+    ascii_only = text.isascii()
+    edits: list[tuple[int, int, str]] = []
+    if ascii_only or _LATIN.search(text) is not None:
+        if _STRETCHED.search(text):
+            norm = norm.rewrite([(m.start(), m.end(), m.group(1)) for m in _STRETCHED.finditer(text)])
+            text = norm.text
+        slips = g.spelling_en
+        if not slips.keys().isdisjoint(_WORD.findall(text)):  # most texts: no slip at all
+            edits = [(m.start(), m.end(), slips[m.group()]) for m in _WORD.finditer(text) if m.group() in slips]
+    if not ascii_only and g.spelling_zh.search(text):
         edits += [(m.start(), m.end(), g.spelling_zh_map[m.group()]) for m in g.spelling_zh.finditer(text)]
     return norm.rewrite(sorted(edits)) if edits else norm

@@ -16,7 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from ..policy import SUPPORTED_EXTENSIONS
-from .grammar import ACTION_NAMES, ActionName, Grammar, Role
+from .first_chars import guard
+from .grammar import ABOUT, ACTION_NAMES, WITHHOLD, ActionName, Grammar, Role
 from .normalize import simplifier
 from .spelling import spelling_variants
 
@@ -193,20 +194,32 @@ def load_tables(text: bytes | None = None) -> IntentTables:
 
 def compile_tables(tables: IntentTables) -> Grammar:
     """Turn validated tables into the patterns :func:`~kling_ai_30.router.route` runs."""
+    # One pattern finds every phrase the router acts on, so each clause is scanned once. A handful
+    # of named groups under one guard each: one group per entry would be many times slower. At a
+    # given place, earlier groups win: questions about an action ("what does export cost"), then
+    # requests that are questions ("导出好了吗" is a status question, not "导出"), then the
+    # plain triggers, then the words that only matter when negated ("don't send this").
+    kinds: list[tuple[str, bool, Patterns]] = [(f"{ABOUT}{key}", True, p) for key, p in tables.about.items()]
+    kinds += [(name, True, tables.actions[name].questions) for name in ACTION_NAMES]
+    kinds += [(name, False, tables.actions[name].triggers) for name in ACTION_NAMES]
+    kinds.append((WITHHOLD, False, tables.withhold))
     groups: dict[str, tuple[str, bool]] = {}
     english: list[str] = []
     chinese: list[str] = []
-    for immune in (True, False):  # questions first: "导出好了吗" is a status question, not "导出"
-        for name in ACTION_NAMES:
-            patterns = tables.actions[name].questions if immune else tables.actions[name].triggers
-            for script, entries, out in (("e", patterns.en, english), ("z", patterns.zh, chinese)):
-                if entries:
-                    group = f"{script}{len(groups)}"
-                    groups[group] = (name, immune)
-                    out.append(f"(?P<{group}>{'|'.join(entries)})")
+    for name, immune, patterns in kinds:
+        for script, entries, out in (("e", patterns.en, english), ("z", patterns.zh, chinese)):
+            if entries:
+                group = f"{script}{len(groups)}"
+                groups[group] = (name, immune)
+                # English groups open with a check of their possible first letters (first_chars.py).
+                check = guard(entries) if script == "e" else ""
+                out.append(f"(?P<{group}>{check}(?:{'|'.join(entries)}))")
     # A handful of named groups under one guard each: one group per entry would be many times slower.
-    guarded = [guard.format("|".join(groups_)) for guard, groups_ in ((_EN, english), (_ZH, chinese)) if groups_]
-    triggers = "|".join(guarded) or "(?!)"
+    english_only, chinese_only = (
+        (_EN.format("|".join(english)) if english else "(?!)"),
+        (_ZH.format("|".join(chinese)) if chinese else "(?!)"),
+    )
+    triggers = f"{english_only}|{chinese_only}"
 
     creative = Patterns(en=tables.creative.en).regex()
     if tables.creative.zh:
@@ -217,11 +230,12 @@ def compile_tables(tables: IntentTables) -> Grammar:
     head_prefix = f"(?:(?:{'|'.join(tables.head_prefixes.en)}) )*"
     head = f" ?{head_prefix}(?:{Patterns(en=tables.heads.en + tables.creative.en).regex()})"
     splitter, roles = _splitter(tables.connectors, head)
-    about, about_groups = _about(tables.about)
     zh_variants = {variant: word for word, variants in tables.spelling.zh.items() for variant in variants}
 
     return Grammar(
         triggers=re.compile(triggers),
+        triggers_en=re.compile(english_only),
+        triggers_zh=re.compile(chinese_only),
         trigger_groups=groups,
         modifier_before={
             name: re.compile(f"(?:{_before(table.modifier_before)})$") for name, table in tables.actions.items()
@@ -245,8 +259,6 @@ def compile_tables(tables: IntentTables) -> Grammar:
         fillers_zh=re.compile("|".join(sorted(map(re.escape, tables.fillers.zh), key=len, reverse=True)) or "(?!)"),
         instruction=re.compile(f"{tables.instructions.regex()}|{creative}"),
         url_intro=re.compile(f"(?:{tables.url_intro.regex()})$"),
-        about=re.compile(about),
-        about_groups=about_groups,
         answers=dict(tables.answers),
         withhold=re.compile(tables.withhold.regex()),
         approval=re.compile(tables.approvals.regex()),
@@ -281,21 +293,6 @@ def _traditional() -> frozenset[str]:
     convert = simplifier()
     chars = (chr(code) for first, last in _CJK_BLOCKS for code in range(first, last + 1))
     return frozenset(ch for ch in chars if convert(ch) != ch)
-
-
-def _about(questions: dict[str, Patterns]) -> tuple[str, dict[str, str]]:
-    """One pattern with a named group per question, and the answer each group stands for."""
-    groups: dict[str, str] = {}
-    english: list[str] = []
-    chinese: list[str] = []
-    for key, patterns in questions.items():
-        for script, entries, out in (("e", patterns.en, english), ("z", patterns.zh, chinese)):
-            if entries:
-                group = f"{script}{len(groups)}"
-                groups[group] = key
-                out.append(f"(?P<{group}>{'|'.join(entries)})")
-    guarded = [guard.format("|".join(parts)) for guard, parts in ((_EN, english), (_ZH, chinese)) if parts]
-    return "|".join(guarded) or "(?!)", groups
 
 
 def _glued(words: Iterable[str], glued: Iterable[str]) -> dict[str, str]:
