@@ -27,11 +27,12 @@ import zlib
 from typing import Any
 
 from .grammar import Grammar, Role
+from .learned import Model
 
 __all__ = ["cache_file", "grammar", "use_cache_dir"]
 
 _FORMAT = 1  # bump when the encoding below changes
-_SOURCES = ("intents.yaml", "tables.py", "grammar.py", "spelling.py", "compiled.py")
+_SOURCES = ("intents.yaml", "learned.json", "tables.py", "grammar.py", "spelling.py", "learned.py", "compiled.py")
 _grammar: Grammar | None = None
 
 
@@ -93,7 +94,7 @@ def _write(path: str, data: bytes) -> None:
 
 # ------------------------------------------------------------------ encoding
 
-_PATTERN, _ROLE = "\x00re", "\x00role"
+_PATTERN, _ROLE, _MODEL = "\x00re", "\x00role", "\x00model"
 
 
 def _encode(value: Any) -> Any:
@@ -103,6 +104,8 @@ def _encode(value: Any) -> Any:
         return (_PATTERN, *_engine_code(value))
     if isinstance(value, Role):
         return (_ROLE, value.value)
+    if isinstance(value, Model):
+        return (_MODEL, value.labels, value.prior, value.weights)
     if isinstance(value, dict):
         return {key: _encode(item) for key, item in value.items()}
     if isinstance(value, tuple):
@@ -117,6 +120,8 @@ def _decode(value: Any) -> Any:
         return _from_engine_code(*value[1:])
     if isinstance(value, tuple) and value and value[0] == _ROLE:
         return Role(value[1])
+    if isinstance(value, tuple) and value and value[0] == _MODEL:
+        return Model(*value[1:])
     if isinstance(value, dict):
         return {key: _decode(item) for key, item in value.items()}
     if isinstance(value, tuple):

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from .learned import Model
+
 __all__ = ["ABOUT", "ACTION_NAMES", "WITHHOLD", "ActionName", "Grammar", "Role"]
 
 ActionName = Literal["export", "credits", "state", "upload"]
@@ -89,6 +91,8 @@ class Grammar:
     traditional: frozenset[str]
     """The characters OpenCC's Traditional -> Simplified conversion changes: text with none of
     them is not converted (so the library is not even loaded)."""
+    learned: Model
+    """The learned layer (learned.py), consulted only when no table phrase matched."""
     spelling_en: dict[str, str]
     """A misspelt or run-together English word -> what was meant ("exprot" -> "export")."""
     spelling_zh: re.Pattern[str]

@@ -1,4 +1,5 @@
-"""route(): one utterance and its attachments in, the ordered plan of the skill's actions out.
+"""route(): one utterance and its attachments in, the ordered plan of the skill's actions out
+(plan.py: the types, and what a caller must honour).
 
 The skill text maps what the user says to five actions ("Matching Input to Actions"): export,
 credits, state and upload are answered directly; everything else goes to the backend chat (SSE).
@@ -29,156 +30,22 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
+from dataclasses import dataclass
 
 from ..policy import SUPPORTED_EXTENSIONS
 from .compiled import grammar
 from .grammar import ABOUT, WITHHOLD, Grammar, Role
 from .normalize import Normalized, normalize_with_origin
+from .plan import Action, RoutePlan, Step
 from .spelling import respell
 
 __all__ = ["Action", "RoutePlan", "Step", "route"]
 
 
-class Action(StrEnum):
-    """The skill's five actions (skill text, "Matching Input to Actions")."""
-
-    EXPORT = "export"
-    CREDITS = "credits"
-    STATE = "state"
-    UPLOAD = "upload"
-    SSE = "sse"
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One action to run; ``skip_sse`` is the skill table's "Skip SSE?" column.
-
-    A step with an :attr:`answer` or a :attr:`question` is not run at all: the caller shows that
-    text and sends nothing (``skip_sse`` is then true, whatever the action).
-    """
-
-    action: Action
-    skip_sse: bool
-    source: str | None = None
-    """UPLOAD: the attachment path or media URL; ``None`` when the user said "upload" but sent nothing."""
-    text: str | None = None
-    """SSE: the message for the backend chat."""
-    answer: str | None = None
-    """The reply to show instead of acting: a question *about* an action ("what does export
-    cost?"), approval with nothing to do ("looks great"), an upload the user took back."""
-    question: str | None = None
-    """A question to ask the user before doing anything: the router was not sure enough."""
-    confidence: float = field(default=1.0, compare=False)
-    """How sure the router is of this step, 0-1 (not part of equality: it says why, not what)."""
-    reasons: tuple[str, ...] = field(default=(), compare=False)
-    """What in the text led here, in words (``route --json`` shows them)."""
-
-    def __post_init__(self) -> None:
-        if self.answer is not None and self.question is not None:
-            raise ValueError("a step answers or asks, not both")
-        if self.answer is not None or self.question is not None:
-            if not self.skip_sse:
-                raise ValueError("a step that answers or asks sends nothing: skip_sse must be true")
-        elif self.skip_sse is (self.action is Action.SSE):
-            raise ValueError(f"skip_sse is {self.action is not Action.SSE} for {self.action.value}, by the skill table")
-
-    @classmethod
-    def of(
-        cls,
-        action: Action,
-        *,
-        source: str | None = None,
-        text: str | None = None,
-        confidence: float = 1.0,
-        reasons: tuple[str, ...] = (),
-    ) -> Step:
-        """A step with ``skip_sse`` filled in from the skill table."""
-        return cls(action, action is not Action.SSE, source, text, confidence=confidence, reasons=reasons)
-
-    @classmethod
-    def answered(
-        cls, answer: str, *, action: Action = Action.SSE, confidence: float = 1.0, reasons: tuple[str, ...] = ()
-    ) -> Step:
-        """A step answered for free: ``answer`` is shown, nothing runs, nothing is sent."""
-        return cls(action, True, answer=answer, confidence=confidence, reasons=reasons)
-
-    @classmethod
-    def asked(cls, action: Action, question: str, *, confidence: float, reasons: tuple[str, ...] = ()) -> Step:
-        """``action`` is the likeliest reading, but the user is asked first; nothing runs."""
-        return cls(action, True, question=question, confidence=confidence, reasons=reasons)
-
-    @property
-    def runs(self) -> bool:
-        """Whether the caller carries the step out (false: it only shows the answer or question)."""
-        return self.answer is None and self.question is None
-
-    def to_json(self) -> dict[str, Any]:
-        """The step as plain JSON data (``answer`` / ``question`` only when set)."""
-        data: dict[str, Any] = {
-            "action": self.action.value,
-            "skip_sse": self.skip_sse,
-            "source": self.source,
-            "text": self.text,
-        }
-        if self.answer is not None:
-            data["answer"] = self.answer
-        if self.question is not None:
-            data["question"] = self.question
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class RoutePlan:
-    """The steps to run, in order; never empty."""
-
-    steps: tuple[Step, ...]
-
-    def __post_init__(self) -> None:
-        if not self.steps:
-            raise ValueError("a route plan has at least one step")
-
-    @property
-    def first(self) -> Step:
-        """The step to run first (an upload whenever the user sent a file)."""
-        return self.steps[0]
-
-    @property
-    def confidence(self) -> float:
-        """How sure the router is of the plan: its least sure step."""
-        return min(step.confidence for step in self.steps)
-
-    def to_json(self) -> dict[str, Any]:
-        """The plan as JSON: the first action, its "Skip SSE?", the first step's ``answer`` or
-        ``question`` when it has one, and every step."""
-        data: dict[str, Any] = {"action": self.first.action.value, "skip_sse": self.first.skip_sse}
-        if self.first.answer is not None:
-            data["answer"] = self.first.answer
-        if self.first.question is not None:
-            data["question"] = self.first.question
-        data["steps"] = [step.to_json() for step in self.steps]
-        return data
-
-    def explain(self) -> dict[str, Any]:
-        """:meth:`to_json` plus how sure the router was and why (``kling-ai-30 route --json``)."""
-        data = self.to_json()
-        data["confidence"] = round(self.confidence, 3)
-        data["reasons"] = [reason for step in self.steps for reason in step.reasons]
-        for step_data, step in zip(data["steps"], self.steps, strict=True):
-            step_data["confidence"] = round(step.confidence, 3)
-            step_data["reasons"] = list(step.reasons)
-        return data
-
-
 def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
     """Classify an utterance (English, Chinese or mixed) and its attachments into an ordered plan."""
     g = grammar()
-    norm = normalize_with_origin(text)
-    if not norm.text.isascii():
-        norm = norm.simplified(g.traditional)
-    norm = respell(norm, g)
+    norm = _normalized(text, g)
     masked, media = _mask_links(norm.text, g)
     sources = _unique([*(a for a in attachments if a.strip()), *(norm.original(a, b) for a, b in media)])
     masked = _mask_quotes(masked)
@@ -190,7 +57,52 @@ def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
             clause.first = clause.role is Role.FIRST or g.first_marker.search(words) is not None
     _take_back(clauses, masked, g)
     _drop_talk(clauses, masked, g)
-    return _plan(norm, clauses, sources, media, g)
+    plan = _plan(norm, clauses, sources, media, g)
+    if not sources and not any(clause.matched for clause in clauses) and _only_chat(plan):
+        return _second_opinion(plan, masked, g)
+    return plan
+
+
+def masked_text(text: str, g: Grammar) -> str:
+    """The text as the tables and the learned layer read it: normalised, respelt, links and
+    quotes masked (what the learned layer is trained on)."""
+    return _mask_quotes(_mask_links(_normalized(text, g).text, g)[0])
+
+
+def _normalized(text: str, g: Grammar) -> Normalized:
+    norm = normalize_with_origin(text)
+    if not norm.text.isascii():
+        norm = norm.simplified(g.traditional)
+    return respell(norm, g)
+
+
+# ------------------------------------------------------------------ the learned layer
+
+ASK_AT = 0.5
+"""The learned layer's least probability for a free action before the router asks about it."""
+
+
+def _only_chat(plan: RoutePlan) -> bool:
+    return len(plan.steps) == 1 and plan.first.action is Action.SSE and plan.first.runs
+
+
+def _second_opinion(plan: RoutePlan, masked: str, g: Grammar) -> RoutePlan:
+    """No table phrase anywhere, so the message would go to the paid chat. If it holds no
+    instruction either (no making verb, nothing an edit is about) and the learned layer reads it
+    as a free action, ask instead of spending: "影片輸出給我" is likelier an export than an edit."""
+    if _instructs(masked, g):
+        return plan
+    guess = g.learned.predict(masked)
+    if guess.label == Action.SSE.value or guess.probability < ASK_AT:
+        chat = guess.probability if guess.label == Action.SSE.value else 1 - guess.probability
+        reason = f"no table phrase; the learned layer also reads a chat message (p={chat:.2f})"
+        step = dataclasses.replace(plan.first, confidence=chat, reasons=(*plan.first.reasons, reason))
+        return RoutePlan((step,))
+    evidence = ", ".join(f'"{feature}"' for feature in guess.evidence) or "no known word"
+    reason = f"no table phrase; the learned layer reads {guess.label} (p={guess.probability:.2f}: {evidence}): asked"
+    action = Action(guess.label)
+    question = g.answers[f"ask_{action.value}"]
+    return RoutePlan((Step.asked(action, question, confidence=guess.probability, reasons=(reason,)),))
 
 
 # ------------------------------------------------------------------ 2-3: links and quotes
@@ -285,6 +197,7 @@ class _Clause:
     keeps_file: bool = False  # words that keep an attached file back, if there is one ("don't send this")
     found: tuple[tuple[str, str], ...] = ()  # (action name, phrase) behind each request: the plan's reasons
     talk: bool = False  # words around a request, not an instruction: left out of the chat
+    matched: bool = False  # some table phrase is in it, whatever the rules then made of it
 
 
 # When connectors meet around an empty clause ("but first, ..."), the one that says most about
@@ -335,7 +248,7 @@ def _add_clause(clauses: list[_Clause], masked: str, start: int, end: int, role:
 
 def _classify(clause: _Clause, text: str, g: Grammar) -> None:
     """Fill in what ``clause`` (whose masked text is ``text``) asks for."""
-    valid, negated, plain = _requests(text, g)
+    valid, negated, plain = _requests(clause, text, g)
     if not valid and not negated:  # most clauses: an edit or a prompt for the chat
         clause.chat = _has_content(text, g) and g.prohibition.match(text) is None
         return
@@ -415,13 +328,14 @@ _Found = list[tuple[str, int, int]]  # (kind, start, end) in the clause; see Gra
 UPLOAD = "upload"
 
 
-def _requests(text: str, g: Grammar) -> tuple[_Found, _Found, str]:
+def _requests(clause: _Clause, text: str, g: Grammar) -> tuple[_Found, _Found, str]:
     """The real requests in a clause, the negated ones, and the clause with idioms masked."""
     # One script only (most clauses): its half of the pattern, skipping the other half's checks.
     triggers = g.triggers_en if text.isascii() else g.triggers if _LATIN.search(text) else g.triggers_zh
     matches = list(triggers.finditer(text))
     if not matches:
         return [], [], text
+    clause.matched = True
     plain = _plain(text, g)
     valid: _Found = []
     negated: _Found = []

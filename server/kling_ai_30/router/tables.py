@@ -18,14 +18,16 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from ..policy import SUPPORTED_EXTENSIONS
 from .first_chars import guard
 from .grammar import ABOUT, ACTION_NAMES, WITHHOLD, ActionName, Grammar, Role
+from .learned import MODEL_FILE, load_model
 from .normalize import simplifier
 from .spelling import spelling_variants
 
 __all__ = ["TABLES_FILE", "IntentTables", "compile_tables", "load_tables", "tables_text"]
 
 TABLES_FILE = "intents.yaml"
-FIXED_ANSWERS = ("approval", "upload_withheld")
-"""Replies the router gives on its own: to approval alone, and to a file the user kept back."""
+FIXED_ANSWERS = ("approval", "upload_withheld", "ask_export", "ask_credits", "ask_state", "ask_upload")
+"""Replies the router gives on its own: to approval alone, to a file the user kept back, and the
+questions it asks when only the learned layer reads a message as a free action."""
 
 # English entries get ASCII word boundaries; the apostrophe counts as a letter so that
 # "don't" is one word and "it" does not match inside "it's".
@@ -182,8 +184,12 @@ class IntentTables(BaseModel):
 
 
 def tables_text() -> bytes:
-    """The packaged ``intents.yaml``, as bytes (also what a cached grammar is keyed on)."""
-    return importlib.resources.files(__package__ or "kling_ai_30.router").joinpath(TABLES_FILE).read_bytes()
+    """The packaged ``intents.yaml``, as bytes."""
+    return _package_file(TABLES_FILE)
+
+
+def _package_file(name: str) -> bytes:
+    return importlib.resources.files(__package__ or "kling_ai_30.router").joinpath(name).read_bytes()
 
 
 def load_tables(text: bytes | None = None) -> IntentTables:
@@ -266,6 +272,7 @@ def compile_tables(tables: IntentTables) -> Grammar:
         talk=re.compile(tables.talk.regex()),
         opener=re.compile(tables.openers.regex()),
         link=re.compile(_link()),
+        learned=load_model(_package_file(MODEL_FILE).decode("utf-8")),
         traditional=_traditional(),
         spelling_en=spelling_variants(tables.spelling.en, tables.spelling.sounds_like, tables.spelling.real_words)
         | _glued(tables.spelling.en, tables.spelling.glued)
