@@ -198,8 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         best = max(rates)
         met = met and best >= TARGET_PER_S
         print(
-            f"throughput, {name} ({len(corpus)} utterances): {best:,.0f} utterances per CPU-second "
-            f"(runs {min(rates):,.0f}-{best:,.0f}); {verdict(best >= TARGET_PER_S)} (>= {TARGET_PER_S:,})"
+            f"throughput, {name} ({len(corpus)} utterances): {best:,.0f} utterances per CPU-second, "
+            f"{best / TARGET_PER_S:.2f}x the target (runs {min(rates):,.0f}-{best:,.0f}); "
+            f"{verdict(best >= TARGET_PER_S)}"
         )
 
     for title, path in (("development set", DEV_SET), ("held-back set", HELD_BACK)):

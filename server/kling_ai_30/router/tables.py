@@ -217,9 +217,8 @@ def compile_tables(tables: IntentTables) -> Grammar:
             if entries:
                 group = f"{script}{len(groups)}"
                 groups[group] = (name, immune)
-                # English groups open with a check of their possible first letters (first_chars.py).
-                check = guard(entries) if script == "e" else ""
-                out.append(f"(?P<{group}>{check}(?:{'|'.join(entries)}))")
+                # Each group opens with a check of its possible first characters (first_chars.py).
+                out.append(f"(?P<{group}>{guard(entries)}(?:{'|'.join(entries)}))")
     # A handful of named groups under one guard each: one group per entry would be many times slower.
     english_only, chinese_only = (
         (_EN.format("|".join(english)) if english else "(?!)"),
