@@ -62,6 +62,8 @@ class Model:
         exp = [math.exp(score - top) for score in scores]
         best = exp.index(1.0)
         chat = self.labels.index("sse")
+        if best == chat:  # the usual answer: nothing to explain beyond the probability
+            return Prediction(self.labels[best], 1.0 / sum(exp), ())
         evidence = sorted(seen, key=lambda f: self.weights[f][chat] - self.weights[f][best])[:3]
         return Prediction(self.labels[best], 1.0 / sum(exp), tuple(dict.fromkeys(evidence)))
 

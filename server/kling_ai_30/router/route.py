@@ -259,12 +259,13 @@ def _classify(clause: _Clause, text: str, g: Grammar) -> None:
         clause.found = (("about", text[start:end]),)
         clause.cut = True
         return
-    clause.withheld = any(name in (UPLOAD, WITHHOLD) for name, _, _ in negated)
-    # "do not send this file" reads as a negated export too; with a file attached, it keeps the file.
-    clause.keeps_file = any(name == "export" and g.withhold.match(text, start) for name, start, _ in negated)
+    if negated:
+        clause.withheld = any(name in (UPLOAD, WITHHOLD) for name, _, _ in negated)
+        # "do not send this file" reads as a negated export too; with a file attached, it keeps the file.
+        clause.keeps_file = any(name == "export" and g.withhold.match(text, start) for name, start, _ in negated)
     clause.found = tuple((name, text[start:end]) for name, start, end in valid)
     names = _unique([name for name, _, _ in valid])
-    clause.actions = tuple(Action(name) for name in names if name != "upload")
+    clause.actions = tuple(_ACTIONS[name] for name in names if name != "upload")
     clause.upload = "upload" in names
     if clause.actions:
         clause.cut = True
@@ -324,6 +325,7 @@ _LATIN = re.compile("[a-z0-9]")
 _MODIFIER_REACH = 40  # longer than any modifier_before phrase: no need to scan the whole clause
 
 
+_ACTIONS = {action.value: action for action in Action}  # faster than calling the enum
 _Found = list[tuple[str, int, int]]  # (kind, start, end) in the clause; see Grammar.trigger_groups
 UPLOAD = "upload"
 
@@ -479,8 +481,11 @@ def _source_reason(source: str, link_spans: list[tuple[int, int]]) -> str:
 
 
 def _found_reasons(clauses: list[_Clause], name: str) -> tuple[str, ...]:
-    phrases = _unique(phrase for clause in clauses for found, phrase in clause.found if found == name)
-    return tuple(f'"{phrase}" asks for {name}' for phrase in phrases[:3]) or (f"asks for {name}",)
+    for clause in clauses:
+        for found, phrase in clause.found:
+            if found == name:  # the first phrase that asked for it says enough
+                return (f'"{phrase}" asks for {name}',)
+    return (f"asks for {name}",)
 
 
 def _approval_only(text: str, g: Grammar) -> bool:
