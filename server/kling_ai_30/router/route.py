@@ -258,6 +258,8 @@ def _classify(clause: _Clause, text: str, g: Grammar) -> None:
         clause.answer = name.removeprefix(ABOUT)
         clause.found = (("about", text[start:end]),)
         clause.cut = True
+        # "is it safe to upload this?": the file waits on the machine until the user asks for it.
+        clause.withheld = clause.answer.startswith(UPLOAD)
         return
     if negated:
         clause.withheld = any(name in (UPLOAD, WITHHOLD) for name, _, _ in negated)
@@ -473,7 +475,7 @@ def _plan(
     return RoutePlan((Step.of(Action.SSE, text=norm.source.strip(), reasons=(reason,)),))
 
 
-_WITHHELD_REASON = "the user said not to send the file: nothing is uploaded"
+_WITHHELD_REASON = "nothing is uploaded: the user kept the file back, or asked about uploading first"
 
 
 def _source_reason(source: str, link_spans: list[tuple[int, int]]) -> str:
