@@ -23,6 +23,7 @@ KlingError
  │   └─ MessageInFlightError       a chat message may be on the backend, but no stream came back
  ├─ StreamError                    the chat stream broke or carried an error
  ├─ JobError                       an unknown job id, or a job that cannot continue
+ │   └─ JobCancelled               a job stopped on request before it spent anything
  └─ RenderTimeoutError             a render outlived the wait; it may still finish (the job resumes it)
 ```
 """
@@ -160,6 +161,10 @@ class StreamError(KlingError):
 
 class JobError(KlingError):
     """A job id that is unknown, or a job that cannot continue."""
+
+
+class JobCancelled(JobError):
+    """A job was stopped on request (an MCP ``tasks/cancel``) while stopping it lost and cost nothing."""
 
 
 class RenderTimeoutError(KlingError):

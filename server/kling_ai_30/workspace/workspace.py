@@ -302,6 +302,14 @@ class Workspace:
             found = self._jobs.resume(job_id, retry_failed=True)
         return Outcome(job=found)
 
+    def find_job(self, job_id: str) -> Job | None:
+        """Job ``job_id`` as it stands, or None when unknown; nothing is resumed (``job`` does that)."""
+        return self._jobs.get(job_id) if is_job_id(job_id) else None
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Stop job ``job_id`` if that loses and costs nothing, else mark it asked (``jobs.cancel``)."""
+        return self._jobs.cancel(job_id)
+
     async def follow(
         self,
         outcome: Outcome,
