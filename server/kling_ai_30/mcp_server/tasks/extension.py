@@ -1,0 +1,129 @@
+"""The Tasks extension on the SDK's extension API: three methods and one ``tools/call`` interceptor.
+
+- ``generate`` and ``export`` are task-eligible. Called as a task (``negotiation``), the tool does
+  what it always does — route, check, start the job — but does not wait (``ToolCall.follow``); the
+  interceptor turns its ``running`` result into the task handle. A result that is not a started
+  job goes back as it is: answered at once (credits, status), refused, failed, or a project busy
+  with another request (nothing of this one was sent, and the caller must hear that now).
+- ``tasks/get`` reads the job, resuming it first when a server that is gone left it running — which
+  is how a task created before a restart still completes (``Workspace.job``).
+- ``tasks/cancel`` stops the job only where that loses and costs nothing (``jobs.cancel``), and
+  always acknowledges: the spec makes cancelling cooperative.
+- ``tasks/update`` has nothing to answer (no task here ever waits for input) beyond checking the id.
+
+A wrong secret and an unknown id get the same error, so a task id cannot be guessed a piece at a time.
+``upload`` stays an ordinary call: it is one request, not a job, and over in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.extension import Extension, MethodBinding
+from mcp.server.mcpserver.server import require_client_extension
+from mcp.shared.exceptions import MCPError
+from mcp.types import CallToolRequestParams, CallToolResult
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, RequestParams
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import Field, ValidationError
+
+from ...errors import KlingError
+from ...workspace.outcome import JobResult, Outcome
+from ..host import WorkspaceHost
+from .negotiation import TASKS_EXTENSION, accepts_tasks
+from .task import Task, is_task_of, job_id_in, task_of
+
+if TYPE_CHECKING:
+    from ...workspace.workspace import Workspace
+
+TASK_TOOLS = frozenset({"generate", "export"})
+"""The tools whose calls may become tasks: the two that start jobs."""
+
+NOT_FOUND = "Failed to retrieve task: Task not found"
+
+
+class TaskParams(RequestParams):
+    """``tasks/get`` and ``tasks/cancel`` params (``taskId``)."""
+
+    task_id: str = Field(min_length=1, max_length=200)
+
+
+class UpdateTaskParams(TaskParams):
+    """``tasks/update`` params; the input responses are never needed here."""
+
+    input_responses: dict[str, Any] = Field(default_factory=dict)
+
+
+class TasksExtension(Extension):
+    identifier = TASKS_EXTENSION
+
+    def settings(self) -> dict[str, Any]:
+        return {}  # "an empty object indicates support"; the official client reads anything else as no tasks
+
+    def methods(self) -> Sequence[MethodBinding]:
+        modern = frozenset(MODERN_PROTOCOL_VERSIONS)  # tasks/* do not exist on the 2025-11-25 wire
+        return [
+            MethodBinding("tasks/get", TaskParams, self._get, protocol_versions=modern),
+            MethodBinding("tasks/update", UpdateTaskParams, self._update, protocol_versions=modern),
+            MethodBinding("tasks/cancel", TaskParams, self._cancel, protocol_versions=modern),
+        ]
+
+    async def intercept_tool_call(
+        self, params: CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        result = await call_next(ctx)
+        if params.name not in TASK_TOOLS or not accepts_tasks(ctx):
+            return result
+        job_id = _started_job(result)
+        if job_id is None:
+            return result
+        outcome = await (await _workspace(ctx)).job(job_id)
+        if outcome.job.task_secret is None:
+            return result
+        # The job was saved with its secret before it started, so tasks/get resolves this id already.
+        return task_of(outcome).as_handle()
+
+    async def _get(self, ctx: ServerRequestContext[Any, Any], params: TaskParams) -> Task:
+        return task_of(await self._outcome(ctx, params.task_id))
+
+    async def _update(self, ctx: ServerRequestContext[Any, Any], params: UpdateTaskParams) -> None:
+        await self._outcome(ctx, params.task_id)
+
+    async def _cancel(self, ctx: ServerRequestContext[Any, Any], params: TaskParams) -> None:
+        outcome = await self._outcome(ctx, params.task_id)
+        (await _workspace(ctx)).cancel(outcome.job.id)
+
+    async def _outcome(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> Outcome:
+        """The task's job (resumed if a server that is gone left it running); the spec's -32602 when
+        the id is unknown, expired or its secret wrong — one answer for all three."""
+        require_client_extension(ctx, TASKS_EXTENSION)
+        workspace = await _workspace(ctx)
+        job = workspace.find_job(job_id_in(task_id))
+        if job is None or not is_task_of(task_id, job):
+            raise MCPError(code=INVALID_PARAMS, message=NOT_FOUND)
+        try:
+            return await workspace.job(job.id)
+        except KlingError as exc:
+            raise MCPError(code=INTERNAL_ERROR, message=str(exc)) from None
+
+
+async def _workspace(ctx: ServerRequestContext[Any, Any]) -> Workspace:
+    host = ctx.lifespan_context
+    assert isinstance(host, WorkspaceHost)
+    try:
+        return await host.workspace()
+    except KlingError as exc:  # settings unusable: the same sentence every tool call gives
+        raise MCPError(code=INTERNAL_ERROR, message=str(exc)) from None
+
+
+def _started_job(result: HandlerResult) -> str | None:
+    """The id of the job a tool result says is running, when that job is this call's own."""
+    if not isinstance(result, CallToolResult) or result.is_error or result.structured_content is None:
+        return None
+    try:
+        view = JobResult.model_validate(result.structured_content)
+    except ValidationError:
+        return None
+    return view.job_id if view.status == "running" and not view.reused else None

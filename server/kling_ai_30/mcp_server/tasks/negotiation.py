@@ -1,0 +1,25 @@
+"""Whether a request may be answered with a task (ext-tasks spec, "Capability Negotiation").
+
+Only on the 2026-07-28 wire, and only when the request itself declares the extension in its
+``_meta`` client capabilities: "a server MUST NOT return CreateTaskResult to a client that did not
+include the extension capability on its request, regardless of prior declarations". Everyone else,
+and every 2025-11-25 connection, gets today's results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.context import ServerRequestContext
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+TASKS_EXTENSION = "io.modelcontextprotocol/tasks"
+
+
+def accepts_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """This request may be answered with a task handle."""
+    if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+        return False
+    capabilities = ctx.session.client_capabilities
+    extensions = capabilities.extensions if capabilities is not None else None
+    return extensions is not None and TASKS_EXTENSION in extensions
