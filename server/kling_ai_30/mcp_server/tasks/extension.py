@@ -36,6 +36,7 @@ from .negotiation import TASKS_EXTENSION, accepts_tasks
 from .task import Task, is_task_of, job_id_in, task_of
 
 if TYPE_CHECKING:
+    from ...jobs.job import Job
     from ...workspace.workspace import Workspace
 
 TASK_TOOLS = frozenset({"generate", "export"})
@@ -79,34 +80,44 @@ class TasksExtension(Extension):
         job_id = _started_job(result)
         if job_id is None:
             return result
-        outcome = await (await _workspace(ctx)).job(job_id)
-        if outcome.job.task_secret is None:
+        job = (await _workspace(ctx)).find_job(job_id)
+        if job is None or job.task_secret is None:
             return result
         # The job was saved with its secret before it started, so tasks/get resolves this id already.
-        return task_of(outcome).as_handle()
+        return task_of(Outcome(job=job)).as_handle()
 
     async def _get(self, ctx: ServerRequestContext[Any, Any], params: TaskParams) -> Task:
-        return task_of(await self._outcome(ctx, params.task_id))
+        workspace, job = await self._find(ctx, params.task_id)
+        return task_of(await _resumed(workspace, job))
 
     async def _update(self, ctx: ServerRequestContext[Any, Any], params: UpdateTaskParams) -> None:
-        await self._outcome(ctx, params.task_id)
+        await self._find(ctx, params.task_id)
 
     async def _cancel(self, ctx: ServerRequestContext[Any, Any], params: TaskParams) -> None:
-        outcome = await self._outcome(ctx, params.task_id)
-        (await _workspace(ctx)).cancel(outcome.job.id)
+        workspace, job = await self._find(ctx, params.task_id)
+        if not job.finished:
+            # A job a server that is gone left running is picked up first: stopped here if it may be,
+            # rather than resumed by the next tasks/get.
+            workspace.cancel((await _resumed(workspace, job)).job.id)
 
-    async def _outcome(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> Outcome:
-        """The task's job (resumed if a server that is gone left it running); the spec's -32602 when
-        the id is unknown, expired or its secret wrong — one answer for all three."""
+    async def _find(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> tuple[Workspace, Job]:
+        """The task's job as saved; the spec's -32602 when the id is unknown, expired or its secret
+        wrong — one answer for all three, and nothing done before the secret matched."""
         require_client_extension(ctx, TASKS_EXTENSION)
         workspace = await _workspace(ctx)
         job = workspace.find_job(job_id_in(task_id))
         if job is None or not is_task_of(task_id, job):
             raise MCPError(code=INVALID_PARAMS, message=NOT_FOUND)
-        try:
-            return await workspace.job(job.id)
-        except KlingError as exc:
-            raise MCPError(code=INTERNAL_ERROR, message=str(exc)) from None
+        return workspace, job
+
+
+async def _resumed(workspace: Workspace, job: Job) -> Outcome:
+    """``job``, resumed when a server that is gone left it running (``Workspace.job``). One that another
+    live server runs is read as saved: that server finishes it, and the next poll sees its progress."""
+    try:
+        return await workspace.job(job.id)
+    except KlingError:
+        return Outcome(job=job)
 
 
 async def _workspace(ctx: ServerRequestContext[Any, Any]) -> Workspace:

@@ -53,7 +53,8 @@ class Task(BaseModel):
     client fails a task whose result lacks it)."""
 
     def as_handle(self) -> Task:
-        return self.model_copy(update={"result_type": "task"})
+        """The ``CreateTaskResult``: the task's seed state, never its result (``tasks/get`` gives that)."""
+        return self.model_copy(update={"result_type": "task", "result": None})
 
 
 def task_id_of(job: Job) -> str | None:
