@@ -23,8 +23,6 @@ Target: the median handle (generate and export) < 1 s, and the cold first one to
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -33,17 +31,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import FAST_BACKEND, backend_process, machine_line, median, private_env, registered_token, verdict
-from bench_load import free_port, wait_for_port
+from _common import FAST_BACKEND, backend_process, machine_line, mcp_http_server, median, verdict
 
 TARGET_S = 1.0
 PROTOCOL = "2026-07-28"
 TASKS = "io.modelcontextprotocol/tasks"
 SUBJECTS = ("red fox", "blue whale", "snow owl", "desert camel", "green turtle", "golden eagle", "grey wolf")
-START_TIMEOUT_S = 30.0
 TASK_TIMEOUT_S = 120.0
 POLL_S = 0.05  # faster than the server's pollIntervalMs: the bench waits for completion, not politely
-SERVER_STOP_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -168,30 +163,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(machine_line())
     with tempfile.TemporaryDirectory(prefix="bench-tasks-") as scratch:
         root = Path(scratch)
-        with backend_process(FAST_BACKEND, root / "backend") as (backend_url, _):
-            port = free_port()
-            env = private_env(
-                root / "server",
-                NEMO_API_URL=backend_url,
-                NEMO_WEB_URL=backend_url,
-                NEMO_TOKEN=registered_token(backend_url),
-            )
-            (root / "server").mkdir()
-            command = [sys.executable, "-m", "kling_ai_30", "serve", "--http", "--port", str(port)]
-            with open(root / "server.log", "wb") as log:
-                server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd="/")
-            wire = Wire(f"http://127.0.0.1:{port}/mcp")
+        with (
+            backend_process(FAST_BACKEND, root / "backend") as (backend_url, _),
+            mcp_http_server(backend_url, root / "server", root / "server.log") as (url, _),
+        ):
+            wire = Wire(url)
             try:
-                wait_for_port(port, server, START_TIMEOUT_S)
                 timings, blocking = measure(wire, args.runs)
             finally:
                 wire.close()
-                server.terminate()
-                try:
-                    server.wait(SERVER_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
     report(timings, blocking, args.runs)
     print(machine_line())
     return 0
