@@ -155,6 +155,15 @@ async def test_a_request_while_the_project_is_busy_is_told_at_once_not_made_a_ta
     assert done.status == "completed" and messages_sent(backend) == 1
 
 
+async def test_the_job_tool_still_waits_for_a_task_aware_client(open_client: Open, backend: LocalBackend) -> None:
+    """Only generate and export become tasks; ``job`` keeps its wait, whoever calls it."""
+    async with open_client() as (client, tasks):
+        handle = await start_task(client, "generate", GENERATE)
+        followed = await client.call_tool("job", {"job_id": handle.task_id.split(".")[0], "wait_seconds": 60})
+    assert JobResult.model_validate(followed.structured_content).status == "done", text_of(followed)
+    assert tasks.seen == []
+
+
 # ------------------------------------------------------------------------------- the ids
 
 

@@ -23,7 +23,7 @@ from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
 from ..workspace.projects import DEFAULT_PROJECT, HTTP_PROJECT_PREFIX
 from .host import WorkspaceHost
-from .tasks.negotiation import accepts_tasks
+from .tasks.negotiation import is_task_call
 
 if TYPE_CHECKING:
     from ..results import View
@@ -51,7 +51,7 @@ class ToolCall:
     async def follow(self, outcome: Outcome, wait_seconds: float | None) -> CallToolResult:
         """Wait for the outcome's job within the call's budget, and report it."""
         budget = wait_seconds if wait_seconds is not None else _default_wait(self._ctx)
-        if accepts_tasks(self._ctx.request_context):
+        if is_task_call(self._ctx.request_context):
             budget = 0.0  # a task: the handle goes back at once (``tasks.extension``), the client polls
         result = await self.workspace.follow(outcome, budget, follow_up, on_progress=self.progress)
         return self.job_result(result)

@@ -32,15 +32,12 @@ from pydantic import Field, ValidationError
 from ...errors import KlingError
 from ...workspace.outcome import JobResult, Outcome
 from ..host import WorkspaceHost
-from .negotiation import TASKS_EXTENSION, accepts_tasks
+from .negotiation import TASKS_EXTENSION, is_task_call
 from .task import Task, is_task_of, job_id_in, task_of
 
 if TYPE_CHECKING:
     from ...jobs.job import Job
     from ...workspace.workspace import Workspace
-
-TASK_TOOLS = frozenset({"generate", "export"})
-"""The tools whose calls may become tasks: the two that start jobs."""
 
 NOT_FOUND = "Failed to retrieve task: Task not found"
 
@@ -75,7 +72,7 @@ class TasksExtension(Extension):
         self, params: CallToolRequestParams, ctx: ServerRequestContext[Any, Any], call_next: CallNext
     ) -> HandlerResult:
         result = await call_next(ctx)
-        if params.name not in TASK_TOOLS or not accepts_tasks(ctx):
+        if not is_task_call(ctx):  # the same rule the tool went by (``ToolCall.follow``)
             return result
         job_id = _started_job(result)
         if job_id is None:

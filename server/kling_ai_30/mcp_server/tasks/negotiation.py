@@ -14,6 +14,9 @@ from mcp.server.context import ServerRequestContext
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 TASKS_EXTENSION = "io.modelcontextprotocol/tasks"
+TASK_TOOLS = frozenset({"generate", "export"})
+"""The tools whose calls may become tasks: the two that start jobs (``job`` only follows one, and
+``upload`` is one request, over in seconds)."""
 
 
 def accepts_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
@@ -23,3 +26,9 @@ def accepts_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
     capabilities = ctx.session.client_capabilities
     extensions = capabilities.extensions if capabilities is not None else None
     return extensions is not None and TASKS_EXTENSION in extensions
+
+
+def is_task_call(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """This request is a call of a task tool that may be answered with a task handle."""
+    params = ctx.params or {}
+    return ctx.method == "tools/call" and params.get("name") in TASK_TOOLS and accepts_tasks(ctx)
