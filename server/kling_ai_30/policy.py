@@ -98,8 +98,6 @@ SAVE_PROGRESS_EVERY_S = 1.0  # progress-only updates are persisted at most this 
 UPDATES_KEPT = 64  # updates a waiter can catch up on; a longer burst only loses its oldest lines
 KEEP_FINISHED_JOBS = 200  # finished jobs kept on disk: enough for any conversation
 KEEP_PROJECT_HISTORY = 100  # uploads and exports remembered per project (each save writes them all)
-# Projects of MCP sessions over streamable HTTP (one per client session) are forgotten after a month idle.
-IDLE_HTTP_PROJECT_S = 30 * 24 * 3600
 # Loopback backends (`--local`, `demo`, `sim`, tests) get a new port, hence a new state folder, on
 # most runs: their folders are removed after a day unused, so they do not pile up.
 IDLE_LOOPBACK_STATE_S = 24 * 3600

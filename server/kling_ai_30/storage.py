@@ -26,7 +26,12 @@ PRIVATE_DIR_MODE = 0o700
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) and make it 0700; returns it."""
+    """Create ``path`` and make it 0700; every folder this creates on the way is 0700 too (folders
+    that already existed keep their mode: they are not ours to change). Returns ``path``."""
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made this instant by another process
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
     path.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(OSError):  # not ours to chmod (e.g. a shared mount): keep going
         os.chmod(path, PRIVATE_DIR_MODE)
@@ -96,6 +101,15 @@ def load_json(path: Path) -> Loaded:
         return Loaded(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" thousands deep
         return Loaded(None, set_aside=set_aside(path))
+
+
+def read_small_text(path: Path, *, limit: int = 4096) -> str | None:
+    """A small text file's content, stripped; None when it is missing, unreadable or not a regular file."""
+    try:
+        raw = _read_regular_file(path)
+    except OSError:
+        return None
+    return raw[:limit].decode("utf-8", errors="replace").strip() or None
 
 
 def set_aside(path: Path) -> Path | None:

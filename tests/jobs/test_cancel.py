@@ -22,7 +22,8 @@ GENERATE_PLAN = [UploadStep(source="/tmp/a.jpg"), SendStep(text="animate it"), E
 def job(kind: JobKind, **fields: object) -> Job:
     steps = GENERATE_PLAN if kind is JobKind.GENERATE else [ExportStep()]
     return Job.model_validate(
-        {"id": f"{kind.value[:3]}_0123456789ab", "kind": kind, "project": "p", "steps": steps} | fields
+        {"id": f"{kind.value[:3]}_0123456789ab", "kind": kind, "principal": "local", "project": "p", "steps": steps}
+        | fields
     )
 
 

@@ -31,6 +31,7 @@ def a_job() -> Job:
     return Job(
         id="gen_0123456789ab",
         kind=JobKind.GENERATE,
+        principal="local",
         project="default",
         status=JobStatus.FAILED,
         request=JobRequest(message="a 5-second video of rain", output_dir="/tmp/videos", routed_to=["sse", "export"]),
@@ -89,6 +90,7 @@ def test_finished_jobs_past_the_newest_are_kept_until_the_task_lifetime_is_over(
             Job(
                 id=f"exp_{number:012x}",
                 kind=JobKind.EXPORT,
+                principal="local",
                 project="default",
                 status=JobStatus.DONE,
                 created_at=created,

@@ -110,6 +110,7 @@ async def test_generate_and_export_complete_as_tasks_with_the_result_the_job_too
     open_client: Open, backend: LocalBackend
 ) -> None:
     async with open_client() as (client, tasks):
+        await client.call_tool("state", {})  # the first interaction's "connected" note goes here
         generated = await client.call_tool("generate", GENERATE)
         data = JobResult.model_validate(generated.structured_content)
         assert data.status == "done" and data.export is not None and Path(data.export.path).is_file()
@@ -124,6 +125,15 @@ async def test_generate_and_export_complete_as_tasks_with_the_result_the_job_too
         assert same_result(exported, await client.call_tool("job", {"job_id": data.job_id}))
     assert [handle.task_id.split("_")[0] for handle in tasks.handles] == ["gen", "exp"]
     assert messages_sent(backend) == 1
+
+
+async def test_a_first_task_says_the_user_is_connected_in_its_result(open_client: Open, backend: LocalBackend) -> None:
+    """What a tool result would have told first (here: set up and connected) is in the task's result,
+    since the handle took the call's place."""
+    async with open_client() as (client, tasks):
+        generated = await client.call_tool("generate", GENERATE)
+    assert tasks.handles and text_of(generated).startswith("✅ Connected to NemoVideo and ready")
+    assert "✅ Connected" not in (tasks.handles[0].status_message or "")
 
 
 async def test_a_failed_job_is_a_completed_task_with_an_error_result(open_client: Open, backend: LocalBackend) -> None:
@@ -240,6 +250,7 @@ async def test_the_same_request_as_a_task_or_waited_for_comes_to_the_same_result
     open_client: Open, backend: LocalBackend
 ) -> None:
     async with open_client(tasks=False) as (client, _):
+        await client.call_tool("state", {})  # the first interaction's "connected" note goes here
         waited = await client.call_tool("export", {"wait_seconds": 60})
     async with open_client() as (client, _):
         as_task = await client.call_tool("export", {})

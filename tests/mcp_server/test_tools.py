@@ -27,10 +27,10 @@ def renders_submitted(backend: LocalBackend) -> int:
     return sum(1 for r in backend.store.requests() if r.path == "/api/render/proxy/lambda" and r.method == "POST")
 
 
-async def test_the_six_contract_tools_are_listed_with_schemas_and_honest_annotations(mcp: Client) -> None:
+async def test_the_contract_tools_are_listed_with_schemas_and_honest_annotations(mcp: Client) -> None:
     tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
-    assert set(tools) == {"upload", "generate", "credits", "state", "export", "job"}
-    for name in ("credits", "state"):
+    assert set(tools) == {"upload", "generate", "credits", "state", "export", "job", "history", "projects"}
+    for name in ("credits", "state", "history", "projects"):
         annotations = tools[name].annotations
         assert annotations is not None and annotations.read_only_hint and annotations.idempotent_hint
     for name in ("generate", "upload", "export"):
@@ -39,7 +39,9 @@ async def test_the_six_contract_tools_are_listed_with_schemas_and_honest_annotat
         assert annotations.read_only_hint is False and annotations.open_world_hint is True
     generate = tools["generate"].input_schema["properties"]
     assert generate["message"]["maxLength"] == 4000 and generate["message"]["description"]
-    assert set(tools["upload"].input_schema["properties"]) == {"path", "url"}
+    assert set(tools["upload"].input_schema["properties"]) == {"path", "url", "project"}
+    for name in ("upload", "generate", "credits", "state", "export"):
+        assert "project" in tools[name].input_schema["properties"]  # every tool that works on a project
     for name in ("generate", "export", "job"):
         output = tools[name].output_schema
         assert output is not None and {"status", "job_id", "message"} <= set(output["properties"])

@@ -245,6 +245,9 @@ try {
   assert.equal(conn.client.getProtocolEra(), "modern");
   assert.deepEqual(conn.client.getServerCapabilities()?.extensions?.[TASKS], {}, "the server offers tasks");
   assert.equal(conn.session.capabilities.execution, true, JSON.stringify(conn.session.capabilities));
+  // The first interaction sets the project up and says so (an ordinary call: no tasks extension on it).
+  const first = await conn.client.callTool({ name: "credits", arguments: {} });
+  assert.match(first.content[0].text, /^✅ Connected to NemoVideo and ready/);
   report("connected", { protocol: conn.client.getNegotiatedProtocolVersion(), session: conn.session.capabilities });
   await generateToCompletion(conn);
   await exportToCompletion(conn);

@@ -21,9 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use a local backend started in this process (offline; no account needed)",
     )
-    # None stands for the default project; the name itself has one home (workspace.projects), not
-    # imported here so that `--help` stays fast.
-    common.add_argument("--project", default=None, help="which saved project to use (default: the default one)")
+    common.add_argument(
+        "--project", default=None, help="which of your projects to work in (default: the last one used)"
+    )
     common.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
 
@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output-dir", help="where the MP4 goes")
     demo.add_argument("--image", help="use this image instead of the bundled one")
     demo.add_argument("--seconds", type=int, default=30, help="video length (default: %(default)s)")
+
+    history = sub.add_parser("history", parents=[common], help="your recent jobs and videos, and where they are")
+    history.add_argument("--limit", type=int, default=20, help="how many jobs, newest first (default: %(default)s)")
+    sub.add_parser("projects", parents=[common], help="your projects, and the one used when none is named")
 
     chat = sub.add_parser("chat", parents=[common], help="talk to Claude, which drives the same tools")
     chat.add_argument("--model", default=None, help="Anthropic model (default: $KLING_CLAUDE_MODEL or a current one)")

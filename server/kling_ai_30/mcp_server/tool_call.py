@@ -1,19 +1,23 @@
 """One tool call, the same way for every tool: its workspace and project, its progress
 notifications, its failure as an ``isError`` result, and its result as text plus structured content.
 
-    async with tool_call(ctx) as call:
+    async with tool_call(ctx, project) as call:
         view = await call.workspace.state(call.project, on_progress=call.progress)
         return call.result(view)
+
+Whose work it is: every call has a principal (``principal_of``) and works in one of their projects,
+the one the call names or else their last one — never a project keyed by the MCP session, which a
+reconnect, a restart or the stateless 2026-07-28 protocol would lose or let another caller present.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent
@@ -21,21 +25,23 @@ from mcp.types import CallToolResult, ResourceLink, TextContent
 from ..errors import KlingError
 from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
-from ..workspace.projects import DEFAULT_PROJECT, HTTP_PROJECT_PREFIX
+from ..workspace.projects import LOCAL_PRINCIPAL
 from .host import WorkspaceHost
-from .tasks.negotiation import is_task_call
+from .tasks.negotiation import becomes_task, is_task_call
 
 if TYPE_CHECKING:
     from ..results import View
     from ..workspace.outcome import JobResult, Outcome
+    from ..workspace.projects import ProjectRef
     from ..workspace.workspace import Workspace
 
 
 class ToolCall:
-    def __init__(self, ctx: Context, workspace: Workspace) -> None:
+    def __init__(self, ctx: Context, workspace: Workspace, principal: str, project: ProjectRef) -> None:
         self._ctx = ctx
         self.workspace = workspace
-        self.project = _project_of(ctx)
+        self.principal = principal
+        self.project = project
         self._last = 0.0
 
     async def progress(self, update: Progress) -> None:
@@ -57,7 +63,9 @@ class ToolCall:
         return self.job_result(result)
 
     def job_result(self, result: JobResult) -> CallToolResult:
-        result.message = self.told(result.message)
+        if not (is_task_call(self._ctx.request_context) and becomes_task(result)):
+            # A task handle replaces this result: what the user must hear waits for the task's result.
+            result.message = self.told(result.message)
         return job_tool_result(result)
 
     def result(self, view: View, *, video: Path | None = None, is_error: bool = False) -> CallToolResult:
@@ -67,8 +75,11 @@ class ToolCall:
     def told(self, message: str) -> str:
         """``message`` after anything the user must know that no result says (a damaged saved file set
         aside, a session the backend lost), on success and failure alike; this project's only."""
-        notices = self.workspace.notices(self.project)
-        return "\n".join(notices) + "\n\n" + message if notices else message
+        return with_notices(self.workspace.notices(self.project), message)
+
+
+def with_notices(notices: list[str], message: str) -> str:
+    return "\n".join(notices) + "\n\n" + message if notices else message
 
 
 def job_tool_result(result: JobResult) -> CallToolResult:
@@ -97,34 +108,38 @@ def tool_result(view: View, *, video: Path | None = None, is_error: bool = False
 
 
 @asynccontextmanager
-async def tool_call(ctx: Context) -> AsyncIterator[ToolCall]:
-    """The call's ``ToolCall``; a ``KlingError`` raised inside becomes the tool's error result."""
+async def tool_call(ctx: Context, project: str | None = None) -> AsyncIterator[ToolCall]:
+    """The call's ``ToolCall`` (in ``project``, or the caller's last one); a ``KlingError`` raised
+    inside becomes the tool's error result."""
     host = ctx.request_context.lifespan_context
     assert isinstance(host, WorkspaceHost)
     try:
         workspace = await host.workspace()
-    except KlingError as exc:  # settings unusable: say so on every call until they are fixed
+        principal = principal_of(ctx)
+        ref = workspace.project_ref(principal, project)
+    except KlingError as exc:  # settings unusable, a bad project name: say so
         raise ToolError(str(exc)) from None
-    call = ToolCall(ctx, workspace)
+    call = ToolCall(ctx, workspace, principal, ref)
     try:
         yield call
     except KlingError as exc:
         raise ToolError(call.told(str(exc))) from None
 
 
+def principal_of(ctx: Context) -> str:
+    """Who is calling: on stdio the local user; over HTTP the authenticated caller, who is the local
+    user too unless the server was started with several people's tokens."""
+    return request_principal(ctx.request_context)
+
+
+def request_principal(ctx: ServerRequestContext[Any, Any]) -> str:
+    """``principal_of`` from the request alone: the Tasks extension's methods have no tool context."""
+    return LOCAL_PRINCIPAL
+
+
 def follow_up(job_id: str) -> str:
     """How an MCP client follows a running job up."""
     return "call the job tool with this id to keep waiting"
-
-
-def _project_of(ctx: Context) -> str:
-    """One project per MCP session over HTTP (clients must not share a timeline); ``default`` on stdio."""
-    session_id = (ctx.headers or {}).get("mcp-session-id")
-    if session_id:
-        cleaned = re.sub(r"[^A-Za-z0-9]", "", str(session_id))[:40]
-        if cleaned:
-            return f"{HTTP_PROJECT_PREFIX}{cleaned}"
-    return DEFAULT_PROJECT
 
 
 def _default_wait(ctx: Context) -> float:

@@ -6,17 +6,14 @@ from dataclasses import dataclass
 
 from ..chat.conversation import Conversation
 from ..client.session import Session
-from .projects import ProjectRecord
+from .projects import ProjectRecord, ProjectRef
 
 
 @dataclass
 class Project:
+    ref: ProjectRef
     record: ProjectRecord
     conversation: Conversation
-
-    @property
-    def key(self) -> str:
-        return self.record.key
 
     @property
     def session(self) -> Session:

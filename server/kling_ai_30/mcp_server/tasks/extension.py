@@ -31,8 +31,10 @@ from pydantic import Field, ValidationError
 
 from ...errors import KlingError
 from ...workspace.outcome import JobResult, Outcome
+from ...workspace.projects import ProjectRef
 from ..host import WorkspaceHost
-from .negotiation import TASKS_EXTENSION, is_task_call
+from ..tool_call import request_principal, with_notices
+from .negotiation import TASKS_EXTENSION, becomes_task, is_task_call
 from .task import Task, is_task_of, job_id_in, task_of
 
 if TYPE_CHECKING:
@@ -77,7 +79,7 @@ class TasksExtension(Extension):
         job_id = _started_job(result)
         if job_id is None:
             return result
-        job = (await _workspace(ctx)).find_job(job_id)
+        job = (await _workspace(ctx)).find_job(job_id, request_principal(ctx))
         if job is None or job.task_secret is None:
             return result
         # The job was saved with its secret before it started, so tasks/get resolves this id already.
@@ -85,7 +87,12 @@ class TasksExtension(Extension):
 
     async def _get(self, ctx: ServerRequestContext[Any, Any], params: TaskParams) -> Task:
         workspace, job = await self._find(ctx, params.task_id)
-        return task_of(await _resumed(workspace, job))
+        project = ProjectRef(job.principal, job.project)
+
+        def told(message: str) -> str:
+            return with_notices(workspace.notices(project), message)
+
+        return task_of(await _resumed(workspace, job), told)
 
     async def _update(self, ctx: ServerRequestContext[Any, Any], params: UpdateTaskParams) -> None:
         await self._find(ctx, params.task_id)
@@ -98,11 +105,11 @@ class TasksExtension(Extension):
             workspace.cancel((await _resumed(workspace, job)).job.id)
 
     async def _find(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> tuple[Workspace, Job]:
-        """The task's job as saved; the spec's -32602 when the id is unknown, expired or its secret
-        wrong — one answer for all three, and nothing done before the secret matched."""
+        """The caller's task's job as saved; the spec's -32602 when the id is unknown, expired, another
+        principal's or its secret wrong — one answer for all, and nothing done before the secret matched."""
         require_client_extension(ctx, TASKS_EXTENSION)
         workspace = await _workspace(ctx)
-        job = workspace.find_job(job_id_in(task_id))
+        job = workspace.find_job(job_id_in(task_id), request_principal(ctx))
         if job is None or not is_task_of(task_id, job):
             raise MCPError(code=INVALID_PARAMS, message=NOT_FOUND)
         return workspace, job
@@ -112,7 +119,7 @@ async def _resumed(workspace: Workspace, job: Job) -> Outcome:
     """``job``, resumed when a server that is gone left it running (``Workspace.job``). One that another
     live server runs is read as saved: that server finishes it, and the next poll sees its progress."""
     try:
-        return await workspace.job(job.id)
+        return await workspace.job(job.id, job.principal)
     except KlingError:
         return Outcome(job=job)
 
@@ -134,4 +141,4 @@ def _started_job(result: HandlerResult) -> str | None:
         view = JobResult.model_validate(result.structured_content)
     except ValidationError:
         return None
-    return view.job_id if view.status == "running" and not view.reused else None
+    return view.job_id if becomes_task(view) else None

@@ -16,6 +16,7 @@ before it runs) makes the id unguessable — job ids are shown to the model and 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -73,8 +74,9 @@ def is_task_of(task_id: str, job: Job) -> bool:
     return expected is not None and secrets.compare_digest(task_id.encode(), expected.encode())
 
 
-def task_of(outcome: Outcome) -> Task:
-    """The outcome's job, as it stands, as a task."""
+def task_of(outcome: Outcome, told: Callable[[str], str] = lambda message: message) -> Task:
+    """The outcome's job, as it stands, as a task; a completed one's message passes through ``told``
+    (what the user must still hear, as every tool result carries it)."""
     job = outcome.job
     task_id = task_id_of(job)
     assert task_id is not None, "only a job with a task secret is a task"
@@ -89,7 +91,9 @@ def task_of(outcome: Outcome) -> Task:
         message = job.error.message if job.error is not None else message
     else:
         status = "completed"
-        result = job_tool_result(report(outcome, job, follow_up))
+        view = report(outcome, job, follow_up)
+        view.message = told(view.message)
+        result = job_tool_result(view)
     return Task(
         task_id=task_id,
         status=status,
