@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", parents=[common], help="render and download the MP4")
     export.add_argument("--output-dir", help="where the MP4 goes (default: your kling-ai-30 videos folder)")
     export.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    export.add_argument(
+        "--new-render", action="store_true", help="render again even if the timeline was exported unchanged"
+    )
 
     job = sub.add_parser("job", parents=[common], help="follow a job that was interrupted or is still running")
     job.add_argument("job_id")

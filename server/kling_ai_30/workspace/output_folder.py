@@ -7,6 +7,7 @@ in ``/``, ``/proc``, ``/sys`` or ``/dev``, and writing there as root could do ha
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -35,3 +36,15 @@ def checked_output_folder(chosen: Path) -> Path:
             f"Cannot write videos into {folder} ({reason}): choose a folder you can write to, or fix its permissions."
         ) from None
     return folder
+
+
+def copy_into(folder: Path, source: Path) -> Path:
+    """A copy of ``source`` in ``folder`` under its own name, or ``name (2).mp4``… when that is taken
+    (an existing file is never overwritten); the copy itself if it is already there."""
+    if source.parent == folder:
+        return source
+    target, number = folder / source.name, 2
+    while target.exists():
+        target, number = folder / f"{source.stem} ({number}){source.suffix}", number + 1
+    shutil.copy2(source, target)
+    return target

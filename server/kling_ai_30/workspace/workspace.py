@@ -33,13 +33,15 @@ import anyio
 import anyio.abc
 import httpx
 
+from .. import timeline
 from ..chat.conversation import Conversation, check_message
 from ..client.backend import BackendClient
+from ..client.envelope import ErrorContext
 from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
-from ..errors import InputError, JobError, KlingError
+from ..errors import InputError, InsufficientCreditsError, JobError, KlingError
 from ..jobs.job import Job, JobKind, JobRequest, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.output import JobOutput
@@ -53,9 +55,10 @@ from ..router import Action, Step, route
 from ..skill import SkillIdentity, load_identity
 from ..timing import Clock, Sleep
 from .backend_state import open_backend_state_dir, prune_loopback_backends
+from .estimate import Estimate, estimate
 from .history import HistoryView, ProjectsView, history_view, projects_view
 from .outcome import FollowUp, JobResult, Outcome, can_retry, report
-from .output_folder import checked_output_folder
+from .output_folder import checked_output_folder, copy_into
 from .project import Project
 from .project_lock import Holder, ProjectLocks
 from .projects import (
@@ -315,11 +318,24 @@ class Workspace:
         steps: list[PlanStep] = [SendStep(text=check_message(message))]
         return await self._start(ref, steps, (Action.SSE.value,), output_dir, auto_export, on_progress)
 
+    def not_sent(self, text: str, ref: ProjectRef) -> Outcome:
+        """A request the user chose not to pay for, kept as a finished job that sent nothing."""
+        output = JobOutput(message="Not sent: you chose not to spend the credits. Nothing was spent.")
+        request = JobRequest(message=text, routed_to=[Action.SSE.value])
+        return Outcome(job=self._jobs.record(JobKind.GENERATE, ref.principal, ref.name, output, request=request))
+
     async def export(
-        self, ref: ProjectRef, *, output_dir: Path | None = None, on_progress: OnProgress = ignore_progress
+        self,
+        ref: ProjectRef,
+        *,
+        output_dir: Path | None = None,
+        fresh: bool = False,
+        on_progress: OnProgress = ignore_progress,
     ) -> Outcome:
-        """§3.5: render the timeline and deliver the MP4 (or the export already running for this project)."""
-        return await self._start(ref, [ExportStep()], (Action.EXPORT.value,), output_dir, True, on_progress)
+        """§3.5: render the timeline and deliver the MP4 (or the export already running for this project).
+        A timeline exported before, unchanged, is delivered from that export unless ``fresh``."""
+        steps: list[PlanStep] = [ExportStep(fresh=fresh)]
+        return await self._start(ref, steps, (Action.EXPORT.value,), output_dir, True, on_progress)
 
     async def job(self, job_id: str, principal: str = LOCAL_PRINCIPAL) -> Outcome:
         """The principal's job by id; one a previous server left running is resumed here. Another
@@ -413,15 +429,21 @@ class Workspace:
                     raise JobError(holder.busy_message())
                 locked = True
             try:
-                first = steps[0]
-                before = await self._client.state(project.session) if isinstance(first, SendStep) else None
+                state = await self._client.state(project.session) if kind is JobKind.GENERATE else None
+                before = state if isinstance(steps[0], SendStep) else None
                 balance = await self._client.credits() if kind is JobKind.GENERATE else None
+                request = JobRequest(message=message, output_dir=str(dest), routed_to=list(routed))
+                if state is not None and balance is not None:
+                    cost = self._estimate(ref, steps, state, balance)
+                    if not cost.affordable:
+                        raise self._out_of_credits(cost)
+                    request.clips, request.edits = cost.clips, cost.edits
                 job = self._jobs.start(
                     kind,
                     ref.principal,
                     ref.name,
                     self._work(project, dest, auto_export, before=before, balance=balance, locked=locked),
-                    request=JobRequest(message=message, output_dir=str(dest), routed_to=list(routed)),
+                    request=request,
                     steps=steps,
                     before=snapshot(before) if before is not None else None,
                     session_id=project.session.session_id,
@@ -432,6 +454,33 @@ class Workspace:
                     self._locks.release(ref.key, job_id)
                 raise
         return Outcome(job=job, routed_to=routed)
+
+    async def estimate(self, text: str, ref: ProjectRef, *, attachments: Sequence[str] = ()) -> Estimate | None:
+        """What ``text`` would cost if sent now (None: it is free), against the current balance."""
+        steps = [_plan_step(step, text) for step in route(text, attachments).steps]
+        if not any(isinstance(step, SendStep) for step in steps):
+            return None
+        project = await self.project(ref)
+        state = await self._client.state(project.session)
+        return self._estimate(ref, steps, state, await self._client.credits())
+
+    def _estimate(self, ref: ProjectRef, steps: Sequence[PlanStep], state: SessionState, balance: Credits) -> Estimate:
+        sends = [step for step in steps if isinstance(step, SendStep)]
+        history = [job for job in self._jobs.store.all() if job.credits_spent is not None]
+        empty = not timeline.is_exportable(state.state.draft)
+        return estimate(sends, timeline_empty=empty, available=balance.available, history=history)
+
+    def _out_of_credits(self, cost: Estimate) -> InsufficientCreditsError:
+        """The request is not sent: what it needs, what there is, and the way out for this account."""
+        context = ErrorContext(self.settings.web_url, user_id=self._client.user_id, anonymous=self._client.anonymous)
+        register = context.register_url
+        short = "You're out of credits" if cost.available <= 0 else "Not enough credits"
+        need = f"{short}: this request needs {cost.describe()}. It was not sent and nothing was spent."
+        if register is not None:
+            way_out = f"Register at {register} to keep this project and get more credits, then try again."
+        else:
+            way_out = f"Top up credits in your account ({self.settings.web_url}), then try again."
+        return InsufficientCreditsError(f"{need} {way_out}", register_url=register)
 
     def _work(
         self,
@@ -466,10 +515,19 @@ class Workspace:
         async def upload(step: UploadStep) -> UploadView:
             return await self._upload_step(project.ref, step)
 
-        def remember(export: ExportView) -> None:
-            project.record.exports.append(
-                ExportRecord(path=export.path, url=export.url, render_id=export.render_id, task_link=export.task_link)
-            )
+        def exported_before(digest: str) -> ExportView | None:
+            for earlier in reversed(project.record.exports):
+                if earlier.draft_digest == digest and Path(earlier.path).is_file():
+                    path = copy_into(dest, Path(earlier.path))  # asked for another folder: a copy, no render
+                    return ExportView.model_validate(
+                        earlier.model_dump(exclude={"draft_digest", "at"}) | {"path": str(path)}
+                    )
+            return None
+
+        def remember(export: ExportView, digest: str | None) -> None:
+            if any(earlier.path == export.path for earlier in project.record.exports):
+                return  # the same file, delivered again
+            project.record.exports.append(ExportRecord(**export.model_dump(), draft_digest=digest))
             self._projects.save(project.ref, project.record)
 
         return PlanRunner(
@@ -479,6 +537,7 @@ class Workspace:
             dest=dest,
             auto_export=auto_export,
             upload=upload,
+            exported_before=exported_before,
             remember_export=remember,
             sleep=self._sleep,
             wall_clock=self._wall_clock,
