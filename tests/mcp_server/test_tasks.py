@@ -15,7 +15,7 @@ import anyio
 import pytest
 from mcp import Client, MCPError
 from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, ElicitResult
 from mcp_types import Request, RequestParams, Result
 
 from kling_ai_30.config import load_settings
@@ -174,6 +174,28 @@ async def test_the_job_tool_still_waits_for_a_task_aware_client(open_client: Ope
     assert tasks.seen == []
 
 
+@pytest.mark.parametrize(("answer", "tasks_made", "sent"), [("accept", 1, 1), ("decline", 0, 0)])
+async def test_a_costly_request_is_confirmed_before_its_task_is_created(
+    base_url: str, sleeps: Sleeps, backend: LocalBackend, answer: str, tasks_made: int, sent: int
+) -> None:
+    """The spend question comes first, on the call itself (2026-07-28: ``input_required``); only a
+    yes starts the job, and so the task (the spec: resolve input before returning a task)."""
+    asked: list[str] = []
+
+    async def on_elicit(context: object, params: Any) -> ElicitResult:
+        asked.append(params.message)
+        return ElicitResult(action=answer, content={"go_ahead": True} if answer == "accept" else None)  # type: ignore[arg-type]
+
+    user = backend.add_user(credits=150)  # ~100 a clip: more than half the balance, so it is asked
+    settings = load_settings({"NEMO_TOKEN": user.token}, api_url=base_url, web_url=base_url)
+    tasks = TasksClient()
+    server = build_server(settings, sleep=sleeps)
+    async with Client(server, mode="auto", extensions=[tasks], elicitation_callback=on_elicit) as client:  # type: ignore[arg-type]
+        result = await client.call_tool("generate", GENERATE)
+    assert len(asked) == 1 and len(tasks.handles) == tasks_made
+    assert messages_sent(backend) == sent and not result.is_error, text_of(result)
+
+
 # ------------------------------------------------------------------------------- the ids
 
 
@@ -273,7 +295,7 @@ async def test_cancelling_an_export_abandons_the_render_and_downloads_nothing(
         await client.call_tool("generate", GENERATE)  # a timeline, and its automatic export
         assert len(videos(private_home)) == 1
         backend.faults.stall_renders(times=None)
-        handle = await start_task(client, "export", {})
+        handle = await start_task(client, "export", {"new_render": True})  # the same timeline, rendered anew
         await until_task(client, handle.task_id, lambda task: "Rendering" in (task.status_message or ""))
         await cancel_task(client, handle.task_id)
         cancelled = await until_task(client, handle.task_id, lambda task: task.status != "working")

@@ -152,7 +152,8 @@ async function plainCallsUnchanged(conn) {
 async function cancellingARenderAbandonsIt(conn) {
   await sim("/_sim/faults", { stall_renders: true });
   try {
-    const execution = await conn.session.callTool("export", {}, REQUIRE);
+    // The timeline was exported unchanged already: without new_render that MP4 would come back at once.
+    const execution = await conn.session.callTool("export", { new_render: true }, REQUIRE);
     const taskId = execution.handle.taskId;
     await until("the render to start", async () => (await conn.getTask(taskId)).statusMessage?.includes("Rendering"));
     await execution.cancel();
