@@ -22,9 +22,10 @@ KlingError
  ├─ BackendUnavailableError        no answer: connection refused, DNS, timeout (``may_have_arrived``)
  │   └─ MessageInFlightError       a chat message may be on the backend, but no stream came back
  ├─ StreamError                    the chat stream broke or carried an error
- ├─ JobError                       an unknown job id, or a job that cannot continue
- │   └─ JobCancelled               a job stopped on request before it spent anything
- └─ RenderTimeoutError             a render outlived the wait; it may still finish (the job resumes it)
+ ├─ TurnFailedError                a chat message's outcome never showed: no reply, and the state did not change
+ ├─ RenderTimeoutError             the render did not finish within the wait; the job can resume it
+ └─ JobError                       an unknown job id, or a job that cannot continue
+     └─ JobCancelled               a job stopped on request before it spent anything
 ```
 """
 
@@ -159,13 +160,17 @@ class StreamError(KlingError):
     """The chat stream broke, was malformed, or carried an error from the backend."""
 
 
+class TurnFailedError(KlingError):
+    """The turn did not complete and the state shows no change; the message was not re-sent."""
+
+
+class RenderTimeoutError(KlingError):
+    """The render did not finish within the wait; it may still finish, and the job can resume."""
+
+
 class JobError(KlingError):
     """A job id that is unknown, or a job that cannot continue."""
 
 
 class JobCancelled(JobError):
     """A job was stopped on request (an MCP ``tasks/cancel``) while stopping it lost and cost nothing."""
-
-
-class RenderTimeoutError(KlingError):
-    """The render did not finish within the wait; it may still finish, and the job can resume."""

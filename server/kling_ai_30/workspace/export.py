@@ -26,9 +26,10 @@ from typing import Any
 import anyio
 
 from .. import timeline
-from ..client.backend import BackendClient, new_render_id, safe_filename
+from ..client.backend import BackendClient, new_render_id
 from ..client.models import RenderStatus
 from ..client.session import Session
+from ..client.transfers import safe_filename
 from ..errors import (
     APIError,
     BackendUnavailableError,

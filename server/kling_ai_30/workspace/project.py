@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..chat.conversation import Conversation
 from ..client.session import Session
+from ..conversation.turn import Conversation
 from .projects import ProjectRecord, ProjectRef
 
 

@@ -89,8 +89,10 @@ class ProjectStore:
         try:
             record = ProjectRecord.model_validate(loaded.value)
         except ValidationError:
-            aside = set_aside(path)
-            where = f" and was moved to {aside}" if aside is not None else ""
+            try:
+                where = f" and was moved to {set_aside(path)}"
+            except OSError:
+                where = ""  # left where it is: it is read (and refused) again next time
             self._tell(f"The saved project {ref.name!r} was damaged{where}; starting a new one.")
             return ProjectRecord(name=ref.name)
         return record.model_copy(update={"name": ref.name})

@@ -23,9 +23,9 @@ from pathlib import Path
 import anyio
 
 from .. import timeline
-from ..chat.conversation import Reply, Status, state_changes
 from ..client.backend import BackendClient
 from ..client.models import SessionState
+from ..conversation.turn import Reply, Status, state_changes
 from ..errors import JobError, KlingError, RenderTimeoutError
 from ..jobs.job import Job, JobKind, Snapshot
 from ..jobs.manager import JobContext

@@ -34,13 +34,13 @@ import anyio.abc
 import httpx
 
 from .. import timeline
-from ..chat.conversation import Conversation, check_message
 from ..client.backend import BackendClient
 from ..client.envelope import ErrorContext
 from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
+from ..conversation.turn import Conversation, check_message
 from ..errors import InputError, InsufficientCreditsError, JobError, KlingError
 from ..jobs.job import Job, JobKind, JobRequest, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
@@ -100,15 +100,18 @@ class Workspace:
             transport=transport,
             sleep=sleep,
             clock=clock,
+            notices=self._notices,
             on_session_replaced=self._session_replaced,
         )
         self.state_dir = open_backend_state_dir(settings.state_dir, settings.api_url)
         """This backend's projects, jobs and locks (``backend_state``): another backend never touches them."""
         prune_loopback_backends(settings.state_dir, keep=self.state_dir)
-        self._projects = ProjectStore(self.state_dir / "projects", tell=self._notices.tell)
+        self._projects = ProjectStore(self.state_dir / "projects", tell=self._notices.add)
         self._jobs = JobManager(
-            JobStore(self.state_dir / "jobs", tell=self._notices.tell), resume=self._resume_work, clock=clock
+            JobStore(self.state_dir / "jobs", tell=self._notices.add), resume=self._resume_work, clock=clock
         )
+        self.jobs = self._jobs
+        """For front ends that read a job as saved or cancel one (the MCP Tasks extension)."""
         self._locks = ProjectLocks(self.state_dir / "locks")
         self._projects.prune()
         self._jobs.store.prune()
@@ -167,7 +170,7 @@ class Workspace:
                 session = await self._client.create_session(task_name="project")
                 record = ProjectRecord(name=ref.name, session=session, api_url=self.settings.api_url)
                 self._projects.save(ref, record)
-                self._notices.tell(f"✅ Connected to NemoVideo and ready (project {ref.name!r}).", project=ref.key)
+                self._notices.add(f"✅ Connected to NemoVideo and ready (project {ref.name!r}).", project=ref.key)
             self._projects.remember_last(ref)
             conversation = Conversation(self._client, session, sleep=self._sleep, clock=self._monotonic)
             project = Project(ref=ref, record=record, conversation=conversation)
@@ -197,7 +200,7 @@ class Workspace:
         for project in self._open.values():
             if project.session is session:
                 self._projects.save(project.ref, project.record)
-                self._notices.tell(
+                self._notices.add(
                     "The backend no longer had this project's editing session, so a new one was started: "
                     "earlier edits are not on its timeline.",
                     project=project.ref.key,
@@ -207,8 +210,6 @@ class Workspace:
         """Things the user should know that no result says, shown once: damaged saved files that were
         set aside (anyone may hear those: they are about this machine), and for project ``ref`` that
         it is connected, or that the backend lost its session (only that project's user)."""
-        for note in self._client.take_notices():
-            self._notices.tell(note)
         return self._notices.take(ref.key if ref is not None else None)
 
     def running_job(self, ref: ProjectRef) -> Job | None:
@@ -262,7 +263,7 @@ class Workspace:
         if path is not None:
             check_upload_file(path)
         else:
-            check_media_url(str(url))
+            check_media_url(str(url), backend_url=self.settings.api_url)
         project = await self.project(ref, on_progress=on_progress)
         if path is not None:
             name = Path(path).name
@@ -299,8 +300,15 @@ class Workspace:
         """Route ``text`` and act on it: a message or export (and the steps after it) as one job that
         keeps the user's order; anything else answered now. Refused input sends nothing."""
         plan = route(text, attachments)
-        steps = [_plan_step(step, text) for step in plan.steps]
+        steps = [_plan_step(step, text, self.settings.api_url) for step in plan.steps]
         routed = tuple(step.action.value for step in plan.steps)
+        unknown_file = next(
+            (i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None
+        )
+        if unknown_file is not None and any(isinstance(step, LONG_STEPS) for step in steps[unknown_file:]):
+            # The rest of the request needs a file nobody named: ask for it, and send nothing (a paid
+            # message about a picture the backend never got would be wasted).
+            return await self._answer_now(ref, steps[: unknown_file + 1], routed, on_progress, rest_not_sent=True)
         if not any(isinstance(step, LONG_STEPS) for step in steps):
             return await self._answer_now(ref, steps, routed, on_progress)
         return await self._start(ref, steps, routed, output_dir, auto_export, on_progress)
@@ -352,16 +360,6 @@ class Workspace:
             found = self._jobs.resume(job_id, retry_failed=True)
         return Outcome(job=found)
 
-    def find_job(self, job_id: str, principal: str = LOCAL_PRINCIPAL) -> Job | None:
-        """The principal's job ``job_id`` as it stands, or None when unknown (or another's); nothing is
-        resumed (``job`` does that)."""
-        found = self._jobs.get(job_id) if is_job_id(job_id) else None
-        return found if found is not None and found.principal == principal else None
-
-    def cancel(self, job_id: str) -> Job | None:
-        """Stop job ``job_id`` if that loses and costs nothing, else mark it asked (``jobs.cancel``)."""
-        return self._jobs.cancel(job_id)
-
     async def follow(
         self,
         outcome: Outcome,
@@ -385,9 +383,17 @@ class Workspace:
         return report(outcome, finished, follow_up)
 
     async def _answer_now(
-        self, ref: ProjectRef, steps: Sequence[PlanStep], routed: tuple[str, ...], on_progress: OnProgress
+        self,
+        ref: ProjectRef,
+        steps: Sequence[PlanStep],
+        routed: tuple[str, ...],
+        on_progress: OnProgress,
+        *,
+        rest_not_sent: bool = False,
     ) -> Outcome:
         output = JobOutput()
+        if rest_not_sent:
+            output.not_done = "Nothing else of this request was sent: name the file, then ask again."
         for step in steps:
             match step:
                 case UploadStep():
@@ -457,7 +463,7 @@ class Workspace:
 
     async def estimate(self, text: str, ref: ProjectRef, *, attachments: Sequence[str] = ()) -> Estimate | None:
         """What ``text`` would cost if sent now (None: it is free), against the current balance."""
-        steps = [_plan_step(step, text) for step in route(text, attachments).steps]
+        steps = [_plan_step(step, text, self.settings.api_url) for step in route(text, attachments).steps]
         if not any(isinstance(step, SendStep) for step in steps):
             return None
         project = await self.project(ref)
@@ -569,7 +575,7 @@ class Workspace:
         return resume
 
 
-def _plan_step(step: Step, text: str) -> PlanStep:
+def _plan_step(step: Step, text: str, backend_url: str) -> PlanStep:
     """The router's ``step`` as a job's step, its input checked (``InputError`` names the fix)."""
     match step.action:
         case Action.SSE:
@@ -583,7 +589,7 @@ def _plan_step(step: Step, text: str) -> PlanStep:
         case Action.UPLOAD:
             if step.source is not None:
                 if _is_url(step.source):
-                    check_media_url(step.source)
+                    check_media_url(step.source, backend_url=backend_url)
                 else:
                     check_upload_file(step.source)
             return UploadStep(source=step.source)

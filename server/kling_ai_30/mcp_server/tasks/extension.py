@@ -79,8 +79,8 @@ class TasksExtension(Extension):
         job_id = _started_job(result)
         if job_id is None:
             return result
-        job = (await _workspace(ctx)).find_job(job_id, request_principal(ctx))
-        if job is None or job.task_secret is None:
+        job = (await _workspace(ctx)).jobs.get(job_id)
+        if job is None or job.principal != request_principal(ctx) or job.task_secret is None:
             return result
         # The job was saved with its secret before it started, so tasks/get resolves this id already.
         return task_of(Outcome(job=job)).as_handle()
@@ -102,15 +102,15 @@ class TasksExtension(Extension):
         if not job.finished:
             # A job a server that is gone left running is picked up first: stopped here if it may be,
             # rather than resumed by the next tasks/get.
-            workspace.cancel((await _resumed(workspace, job)).job.id)
+            workspace.jobs.cancel((await _resumed(workspace, job)).job.id)
 
     async def _find(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> tuple[Workspace, Job]:
         """The caller's task's job as saved; the spec's -32602 when the id is unknown, expired, another
         principal's or its secret wrong — one answer for all, and nothing done before the secret matched."""
         require_client_extension(ctx, TASKS_EXTENSION)
         workspace = await _workspace(ctx)
-        job = workspace.find_job(job_id_in(task_id), request_principal(ctx))
-        if job is None or not is_task_of(task_id, job):
+        job = workspace.jobs.get(job_id_in(task_id))
+        if job is None or job.principal != request_principal(ctx) or not is_task_of(task_id, job):
             raise MCPError(code=INVALID_PARAMS, message=NOT_FOUND)
         return workspace, job
 
