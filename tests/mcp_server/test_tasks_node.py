@@ -7,7 +7,9 @@ that survives a ``kill -9`` and restart of the server — with exactly one chat 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +46,20 @@ def node() -> str:
     return node
 
 
+def run_node(node: str, config: Path) -> subprocess.CompletedProcess[str]:
+    """The script in a process group of its own: on a timeout the servers it started go with it."""
+    command = [node, "tasks_e2e.mjs", str(config)]
+    with subprocess.Popen(
+        command, cwd=NODE_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
 def test_the_official_client_drives_generate_and_export_as_tasks_across_a_kill_and_restart(
     node: str, backend: LocalBackend, base_url: str, tmp_path: Path
 ) -> None:
@@ -60,13 +76,7 @@ def test_the_official_client_drives_generate_and_export_as_tasks_across_a_kill_a
     }
     (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
 
-    run = subprocess.run(
-        [node, "tasks_e2e.mjs", str(tmp_path / "config.json")],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-    )
+    run = run_node(node, tmp_path / "config.json")
 
     print(run.stdout)  # pytest shows it when the test fails
     log = Path(config["log"])

@@ -193,7 +193,7 @@ async function cancellingASentGenerationIsRefused(conn) {
   }
 }
 
-async function survivesKillAndRestart(server) {
+async function survivesKillAndRestart() {
   const earlier = await polledRenders();
   await sim("/_sim/faults", { stall_renders: true });
   let conn = await open(target);
@@ -213,7 +213,7 @@ async function survivesKillAndRestart(server) {
   await killHard(server);
   report("server killed with SIGKILL mid-task", { taskId: reference.taskId, render: inFlight });
   await sim("/_sim/faults", { clear: true, release_stalled_renders: true }); // it finishes unwatched
-  server = await startServer();
+  server = await startServer(); // the one the `finally` below stops, whatever happens next
 
   conn = await open(target);
   const resumed = await conn.session.resumeTask(reference);
@@ -222,7 +222,6 @@ async function survivesKillAndRestart(server) {
   assert.equal(data.export.render_id, inFlight, "the render in flight is collected, not started again");
   await close(conn);
   report("the task completes after the restart", { statuses: seen, video: data.export.path });
-  return server;
 }
 
 async function overStdio() {
@@ -256,7 +255,7 @@ try {
   await cancellingARenderAbandonsIt(conn);
   await cancellingASentGenerationIsRefused(conn);
   await close(conn);
-  server = await survivesKillAndRestart(server);
+  await survivesKillAndRestart();
   await overStdio();
   report("done", { messagesSent: await messagesSent() });
   console.log(JSON.stringify({ ok: true, generates }));
