@@ -72,6 +72,7 @@ class JobStore:
         for job in finished[KEEP_FINISHED_JOBS:]:
             if job.created_at < kept_until:
                 self._path(job.id).unlink(missing_ok=True)
+                self._path(job.id).with_suffix(".lock").unlink(missing_ok=True)  # its ownership lock
         sweep_temporary(self.directory)
 
     def _path(self, job_id: str) -> Path:

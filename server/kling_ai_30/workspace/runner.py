@@ -164,8 +164,10 @@ class PlanRunner:
         if job.before is None:
             raise JobError("This job cannot be resumed after a restart.")
         before = SessionState.model_validate({"state": {"draft": job.before.draft, "canvas_config": job.before.canvas}})
-        if not job.accepted:
-            return await self._unconfirmed(before)
+        if not job.accepted and not job.sending:
+            return await self._unconfirmed(before)  # cut off before the message left: it was not sent
+        # Accepted, or cut off while it was leaving (it may be on the backend, working for minutes):
+        # watched like a dropped stream, never sent again.
         # The 30 s before the first poll count from when the job was cut off, not from now.
         waited = max(0.0, self.wall_clock() - (cut_at if cut_at is not None else job.updated_at))
         reply = await self.project.conversation.watch(
@@ -174,7 +176,8 @@ class PlanRunner:
         return ReplyView.of(reply)
 
     async def _unconfirmed(self, before: SessionState) -> ReplyView:
-        """A job cut off before the backend confirmed its message: one look at the state, then the truth."""
+        """A job cut off before its message left: one look at the state (an upload before it may have
+        changed it), then the truth."""
         after = await self.client.state(self.project.session)
         changes = state_changes(before, after)
         if changes:

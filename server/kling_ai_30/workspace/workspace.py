@@ -156,9 +156,11 @@ class Workspace:
         """The open project ``ref``, set up on first use (skill text "Automatic Setup": the token, then
         the session, before anything else); it becomes the principal's last project."""
         if ref.key in self._open:
+            self._projects.remember_last(ref)
             return self._open[ref.key]
         async with self._setup_lock:
             if ref.key in self._open:
+                self._projects.remember_last(ref)
                 return self._open[ref.key]
             await on_progress(Progress("Setting things up...", phase="setup"))
             await self._client.ensure_credentials()
@@ -410,7 +412,7 @@ class Workspace:
                 case UploadStep():
                     output.add_upload(await self._upload_step(ref, step))
                 case CreditsStep():
-                    output.add_credits(CreditsView.of(await self._client.credits()))
+                    output.add_credits(await self.credits(ref, on_progress=on_progress))
                 case StateStep():
                     output.add_state(await self.state(ref, on_progress=on_progress))
         request = JobRequest(routed_to=list(routed))
