@@ -2,7 +2,7 @@
 
 Each frame is one affine warp per plane (OpenCV's `warpAffine`, bilinear, sub-pixel) written
 straight into the output frame: a 1080p frame costs ~1.5 ms where three Pillow box resizes cost
-16-20 ms, for 59 dB PSNR between the two (`bench/bench_render.py` measures both).
+16-20 ms, for 54-61 dB PSNR between the two (`bench/bench_render.py` measures both).
 """
 
 from __future__ import annotations
