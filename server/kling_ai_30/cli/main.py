@@ -6,11 +6,10 @@ Exit codes: ``exit_codes``.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
-from ..redaction import install_log_redaction
+from .arguments import wait_seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--attach", action="append", default=[], metavar="PATH", help="upload this file first")
     generate.add_argument("--output-dir", help="where an exported MP4 goes")
     generate.add_argument("--no-export", action="store_true", help="do not export even if the video is ready")
-    generate.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    generate.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
 
     upload = sub.add_parser("upload", parents=[common], help="upload images, clips or audio (paths or URLs)")
     upload.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
@@ -62,14 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", parents=[common], help="render and download the MP4")
     export.add_argument("--output-dir", help="where the MP4 goes (default: your kling-ai-30 videos folder)")
-    export.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    export.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
     export.add_argument(
         "--new-render", action="store_true", help="render again even if the timeline was exported unchanged"
     )
 
     job = sub.add_parser("job", parents=[common], help="follow a job that was interrupted or is still running")
     job.add_argument("job_id")
-    job.add_argument("--wait", type=float, help="stop waiting after this many seconds")
+    job.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds")
 
     demo = sub.add_parser("demo", parents=[common], help="the whole job offline: image in, 1080p MP4 out")
     demo.add_argument("--output-dir", help="where the MP4 goes")
@@ -87,8 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code."""
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    if argv[:1] == ["route"]:
+        from .route_command import run_route  # before anything heavy: routing needs none of it
+
+        return run_route(argv[1:])
+    import logging
+
+    from ..redaction import install_log_redaction
+
     parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         stream=sys.stderr,
