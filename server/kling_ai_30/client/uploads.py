@@ -130,6 +130,29 @@ def check_upload_file(raw_path: str | os.PathLike[str], *, max_bytes: int = MAX_
             f"{shown} is not a regular file (a device, pipe or socket): pass an image, video or audio file."
         )
     extension = path.suffix.lower().lstrip(".")
+    _check_name_and_size(shown, extension, info.st_size, max_bytes)
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(_HEADER_BYTES)
+    except PermissionError:
+        raise InputError(f"{shown} is not readable: check its permissions (chmod u+r).") from None
+    except OSError as exc:
+        raise InputError(f"{shown} cannot be read ({exc.strerror}).") from None
+    _check_content(shown, extension, header)
+    return CheckedFile(path=path, size=info.st_size, extension=extension, mime_type=_MIME[extension])
+
+
+def check_upload_start(name: str, size: int, header: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
+    """``check_upload_file``'s checks for a file that arrives in pieces (the studio's drop-in upload),
+    before any of it is kept: its ``name``, declared ``size`` and first bytes. Returns the extension."""
+    extension = Path(name).suffix.lower().lstrip(".")
+    shown = _shown(Path(name))
+    _check_name_and_size(shown, extension, size, max_bytes)
+    _check_content(shown, extension, header[:_HEADER_BYTES])
+    return extension
+
+
+def _check_name_and_size(shown: str, extension: str, size: int, max_bytes: int) -> None:
     if not extension:
         raise UnsupportedFileError(
             f"{shown} has no file extension, so its type is unknown: rename it with one of {supported_formats_text()}."
@@ -138,21 +161,17 @@ def check_upload_file(raw_path: str | os.PathLike[str], *, max_bytes: int = MAX_
         raise UnsupportedFileError(
             f".{extension} files are not supported. Supported formats: {supported_formats_text()}."
         )
-    if info.st_size == 0:
+    if size <= 0:
         raise InputError(f"{shown} is empty (0 bytes): export or save the file again and retry.")
-    if info.st_size > max_bytes:
-        size_mb = info.st_size / (1024 * 1024)
+    if size > max_bytes:
+        size_mb = size / (1024 * 1024)
         raise FileTooLargeError(
             f"{shown} is {size_mb:.0f} MB; the limit is {max_bytes // (1024 * 1024)} MB. Compress it or trim it to a "
             "shorter clip and try again."
         )
-    try:
-        with open(path, "rb") as handle:
-            header = handle.read(_HEADER_BYTES)
-    except PermissionError:
-        raise InputError(f"{shown} is not readable: check its permissions (chmod u+r).") from None
-    except OSError as exc:
-        raise InputError(f"{shown} cannot be read ({exc.strerror}).") from None
+
+
+def _check_content(shown: str, extension: str, header: bytes) -> None:
     expected = _CONTAINER_OF[extension]
     found = sniff_container(header)
     if found != expected:
@@ -165,7 +184,6 @@ def check_upload_file(raw_path: str | os.PathLike[str], *, max_bytes: int = MAX_
             f"{shown} contains {_CONTAINER_NAMES[found]} data but is named .{extension}: rename it to "
             f".{_SUGGESTED_EXTENSION[found]} and upload it again."
         )
-    return CheckedFile(path=path, size=info.st_size, extension=extension, mime_type=_MIME[extension])
 
 
 def sniff_container(header: bytes) -> str | None:

@@ -190,6 +190,18 @@ class Workspace:
             self._notices.tell(note)
         return self._notices.take(key)
 
+    def exported_video(self, key: str, render_id: str) -> Path | None:
+        """The MP4 that project ``key`` exported as render ``render_id``, while it is still a file; None
+        for any other id (another project's video answers like one that never existed)."""
+        check_project_key(key)
+        project = self._open.get(key)
+        record = project.record if project is not None else self._projects.load(key)
+        for export in reversed(record.exports):
+            if export.render_id == render_id:
+                path = Path(export.path)
+                return path if path.is_file() else None
+        return None
+
     def running_job(self, key: str = DEFAULT_PROJECT) -> Job | None:
         """The job this server is running in project ``key``, if any."""
         return self._jobs.running(key)
