@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import stat
 from collections.abc import AsyncIterator, Callable
@@ -18,12 +19,14 @@ from typing import Any
 import pytest
 from mcp import Client, MCPError
 from mcp.client.extension import advertise
+from mcp.types import CallToolResult, ImageContent
 
 from kling_ai_30.config import load_settings
 from kling_ai_30.errors import InputError
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.mcp_server.server import build_server
 from kling_ai_30.mcp_server.studio.partial_uploads import PartialUploads
+from kling_ai_30.mcp_server.studio.poster import poster_jpeg
 from kling_ai_30.policy import STUDIO_CHUNK_BYTES, STUDIO_PARTIAL_UPLOAD_IDLE_S, STUDIO_PARTIAL_UPLOADS_MAX
 from kling_ai_30.studio import view_html
 
@@ -286,6 +289,40 @@ async def test_another_projects_video_answers_like_an_unknown_one(
     assert theirs.is_error
     assert text_of(theirs).replace(export["render_id"], "ID") == text_of(unknown).replace("render_1_abcdef", "ID")
     assert "No exported video" in str(read.value)
+
+
+# ------------------------------------------------------------------ the poster
+
+
+def image_of(result: CallToolResult) -> ImageContent:
+    (image,) = [block for block in result.content if isinstance(block, ImageContent)]
+    return image
+
+
+async def test_an_export_result_carries_a_small_poster_still_for_the_assistant(
+    open_client: Callable[..., Any], tmp_path: Path
+) -> None:
+    from PIL import Image, ImageStat
+
+    async with open_client(apps=False) as client:
+        await export_a_video(client, tmp_path)
+        state = await client.call_tool("state", {})
+        exported = await client.call_tool("export", {"wait_seconds": 60})
+    poster = image_of(exported)
+    jpeg = base64.b64decode(poster.data)
+    assert poster.mime_type == "image/jpeg" and len(jpeg) < 20_000
+    with Image.open(io.BytesIO(jpeg)) as still:
+        assert still.format == "JPEG" and max(still.size) <= 320
+        assert sum(ImageStat.Stat(still).mean) / 3 > 30  # a picture, not the black first frame of a fade
+    assert exported.content[0].type == "text" and exported.content[1].type == "resource_link"  # as before
+    assert not [b for b in state.content if isinstance(b, ImageContent)]
+
+
+def test_a_file_that_is_no_video_has_no_poster(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.mp4"
+    fake.write_bytes(b"\x00\x00\x00\x18ftypmp42 but nothing else")
+    assert poster_jpeg(fake) is None
+    assert poster_jpeg(tmp_path / "missing.mp4") is None
 
 
 # ------------------------------------------------------------------ partial files over time

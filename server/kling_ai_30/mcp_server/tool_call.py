@@ -8,21 +8,24 @@ notifications, its failure as an ``isError`` result, and its result as text plus
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ResourceLink, TextContent
+from mcp.types import CallToolResult, ImageContent, ResourceLink, TextContent
 
 from ..errors import KlingError
 from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
 from ..workspace.projects import DEFAULT_PROJECT, HTTP_PROJECT_PREFIX
 from .host import WorkspaceHost
+from .studio.poster import poster_jpeg
 
 if TYPE_CHECKING:
     from ..results import View
@@ -51,15 +54,20 @@ class ToolCall:
         """Wait for the outcome's job within the call's budget, and report it."""
         budget = wait_seconds if wait_seconds is not None else _default_wait(self._ctx)
         result = await self.workspace.follow(outcome, budget, _follow_up, on_progress=self.progress)
-        return self.job_result(result)
-
-    def job_result(self, result: JobResult) -> CallToolResult:
         video = Path(result.export.path) if result.export is not None else None
-        return self.result(result, video=video, is_error=result.status == "failed")
+        poster = await anyio.to_thread.run_sync(poster_jpeg, video) if video is not None else None
+        return self.job_result(result, poster=poster)
 
-    def result(self, view: View, *, video: Path | None = None, is_error: bool = False) -> CallToolResult:
-        """The message as text (plus a link to the MP4) and the view as structured content, on failure
-        too (``is_error``), so a client always gets the job id and the error type."""
+    def job_result(self, result: JobResult, *, poster: bytes | None = None) -> CallToolResult:
+        video = Path(result.export.path) if result.export is not None else None
+        return self.result(result, video=video, poster=poster, is_error=result.status == "failed")
+
+    def result(
+        self, view: View, *, video: Path | None = None, poster: bytes | None = None, is_error: bool = False
+    ) -> CallToolResult:
+        """The message as text (plus a link to the MP4 and its ``poster`` still, so the assistant sees
+        what it made) and the view as structured content, on failure too (``is_error``), so a client
+        always gets the job id and the error type."""
         view.message = self.told(view.message)
         content: list[Any] = [TextContent(type="text", text=view.message)]
         if video is not None and video.exists():
@@ -73,6 +81,10 @@ class ToolCall:
                     size=video.stat().st_size,
                 )
             )
+            if poster is not None:
+                content.append(
+                    ImageContent(type="image", data=base64.b64encode(poster).decode(), mime_type="image/jpeg")
+                )
         return CallToolResult(content=content, structured_content=view.model_dump(mode="json"), is_error=is_error)
 
     def told(self, message: str) -> str:
