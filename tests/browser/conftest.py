@@ -79,6 +79,9 @@ class Sim:
     token: str
     """The registered user's backend token: it must never reach the host page or the view."""
 
+    def configure(self, **changes: Any) -> None:
+        _post(f"{self.url}/_sim/config", changes)
+
     def requests(self, prefix: str) -> list[dict[str, Any]]:
         with urllib.request.urlopen(f"{self.url}/_sim/requests?path_prefix={prefix}", timeout=5) as reply:
             found: list[dict[str, Any]] = json.load(reply)["requests"]

@@ -9,13 +9,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kling_ai_30.policy import STUDIO_CHUNK_BYTES
+
 from ..media import make_image, probe
-from .conftest import Chat, Sim, View, screenshot, screenshots_wanted
+from .conftest import SIM_CONFIG, Chat, Sim, View, screenshot, screenshots_wanted
 
 READY = "document.getElementById('status').dataset.state === 'ready'"
 BLOB_REFUSED = "violates the following Content Security Policy directive: \"media-src 'self' data:\""
@@ -148,20 +151,33 @@ def test_a_dropped_photo_reaches_the_backend_and_becomes_a_video_that_plays(
     assert chat.errors() == []
 
 
-def test_a_strict_host_gets_the_video_through_the_app_only_tool_and_a_data_url(
-    chat_factory: Any,
+def test_a_strict_host_gets_a_video_of_several_parts_through_the_app_only_tool_and_a_data_url(
+    chat_factory: Any, sim: Sim, tmp_path: Path
 ) -> None:
-    """The spec's default CSP (no ``blob:`` media) and a host that does not relay resource reads."""
+    """The spec's default CSP (no ``blob:`` media), and a host that does not relay resource reads.
+    A photo of noise hardly compresses, so its video comes in several parts."""
+    from PIL import Image
+
+    noise = tmp_path / "noise.png"
+    Image.frombytes("RGB", (640, 360), os.urandom(640 * 360 * 3)).save(noise)
     chat: Chat = chat_factory()
-    first = chat.turn("generate", {"message": "Make a 5-second preview video of ocean waves", "wait_seconds": 60})
-    first.wait("document.getElementById('job').dataset.status === 'done'", timeout_s=120)
-    view = chat.turn("export", {"wait_seconds": 60}, policy="spec-default", resources=False)
-    view.wait("['ready', 'error'].includes(document.getElementById('video-box').dataset.state)", timeout_s=120)
+    sim.configure(render_max_height=360)
+    try:
+        chat.turn("upload", {"path": str(noise)}).wait("!document.getElementById('timeline').hidden")
+        first = chat.turn("generate", {"message": "Make a 5-second preview video from my photo", "wait_seconds": 60})
+        first.wait("document.getElementById('job').dataset.status === 'done'", timeout_s=120)
+        view = chat.turn("export", {"wait_seconds": 60}, policy="spec-default", resources=False)
+        view.wait("['ready', 'error'].includes(document.getElementById('video-box').dataset.state)", timeout_s=120)
+    finally:
+        sim.configure(render_max_height=SIM_CONFIG["render_max_height"])
     assert view.frame.get_attribute("#video-box", "data-state") == "ready", view.text("#video-info")
     record, studio = view.record(), view.probe()
-    assert studio["playback"]["how"] == "data"
+    export = record["result"]["export"]
+    assert studio["playback"]["how"] == "data" and studio["playback"]["size"] == export["size_bytes"]
+    assert abs(studio["playback"]["duration"] - probe(Path(export["path"])).duration_s) < 0.1
     assert {"directive": "media-src", "blocked": "blob"} in studio["cspViolations"]
-    assert "studio_video" in record["calls"] and record["reads"] == 0
+    assert record["calls"].count("studio_video") == -(-export["size_bytes"] // STUDIO_CHUNK_BYTES) >= 2
+    assert record["reads"] == 0
     assert play(view)["t"] > 0.3
     assert [e for e in chat.errors() if BLOB_REFUSED not in e] == []
 
