@@ -28,7 +28,7 @@ from kling_ai_30.skill import detect_platform
 ROOT = Path(__file__).resolve().parents[1]
 FRONTMATTER = yaml.safe_load((ROOT / "frontmatter.yaml").read_text(encoding="utf-8"))
 SERVER_NAME = "kling-ai-30"
-CONTRACT_TOOLS = {"upload", "generate", "credits", "state", "export", "job"}
+CONTRACT_TOOLS = {"upload", "generate", "credits", "state", "export", "job", "history", "projects"}
 
 CLAUDE_PLUGIN = ROOT / ".claude-plugin" / "plugin.json"
 CLAUDE_MARKETPLACE = ROOT / ".claude-plugin" / "marketplace.json"

@@ -16,6 +16,7 @@ import stat
 import tempfile
 import time
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,17 @@ log = logging.getLogger(__name__)
 
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
+CORRUPT_MARK = ".corrupt-"
+"""Between a damaged file's name and the time it was set aside."""
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) and make it 0700; returns it."""
+    """Create ``path`` and make it 0700; every folder this creates on the way is 0700 too (folders
+    that already existed keep their mode: they are not ours to change). Returns ``path``."""
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made this instant by another process
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
     path.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(OSError):  # not ours to chmod (e.g. a shared mount): keep going
         os.chmod(path, PRIVATE_DIR_MODE)
@@ -95,24 +103,22 @@ def load_json(path: Path) -> Loaded:
     try:
         return Loaded(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" thousands deep
-        return Loaded(None, set_aside=set_aside(path))
+        try:
+            aside = set_aside(path)
+        except OSError:
+            log.warning("%s is corrupt and could not be moved aside; ignoring it", path)
+            return Loaded(None)
+        log.warning("%s was corrupt; moved it to %s and started afresh", path, aside)
+        return Loaded(None, set_aside=aside)
 
 
-def set_aside(path: Path) -> Path | None:
-    """Rename a damaged file to ``<name>.corrupt-<time>`` (so it is neither lost nor read again);
-    returns where it went, or None when it could not be moved."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-    number = 1
-    while aside.exists():  # another damaged copy this second: keep both
-        aside, number = path.with_name(f"{path.name}.corrupt-{stamp}-{number}"), number + 1
+def read_small_text(path: Path, *, limit: int = 4096) -> str | None:
+    """A small text file's content, stripped; None when it is missing, unreadable or not a regular file."""
     try:
-        os.replace(path, aside)
+        raw = _read_regular_file(path)
     except OSError:
-        log.warning("%s is damaged and could not be moved aside; ignoring it", path)
         return None
-    log.warning("%s was damaged; moved it to %s", path, aside)
-    return aside
+    return raw[:limit].decode("utf-8", errors="replace").strip() or None
 
 
 def _read_regular_file(path: Path) -> bytes:
@@ -124,6 +130,27 @@ def _read_regular_file(path: Path) -> bytes:
             return handle.read()
     finally:
         os.close(fd)
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged ``path`` to ``<name>.corrupt-<time>`` beside it, never over an earlier copy;
+    returns where it went (``OSError`` when it cannot be moved)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}-{number}")
+    os.replace(path, aside)
+    return aside
+
+
+def set_aside_copies(path: Path) -> list[Path]:
+    """The copies of ``path`` that ``set_aside`` made and nobody has removed, oldest first."""
+    try:
+        return sorted(path.parent.glob(f"{glob_escape(path.name)}{CORRUPT_MARK}*"))
+    except OSError:
+        return []
 
 
 def sweep_temporary(directory: Path, *, older_than_s: float = 3600.0) -> int:

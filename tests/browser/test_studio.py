@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,8 @@ def test_a_dropped_photo_reaches_the_backend_and_becomes_a_video_that_plays(
     for tool in ("upload", "generate", "state", "export", "job"):
         assert host["tools"][tool] == {"ui": {"resourceUri": STUDIO_URI}, "ui/resourceUri": STUDIO_URI}
     assert host["tools"]["studio_upload"]["ui"]["visibility"] == ["app"]
-    view = chat.turn("state", {}, say="I'd like a short video from a photo of mine.")
+    project = f"journey-{uuid.uuid4().hex[:8]}"  # its own project: the view passes it on in every call
+    view = chat.turn("state", {"project": project}, say="I'd like a short video from a photo of mine.")
     view.wait(READY)
     view.wait("!document.getElementById('timeline').hidden")
     record = view.record()
@@ -142,6 +144,7 @@ def test_a_dropped_photo_reaches_the_backend_and_becomes_a_video_that_plays(
     assert played["t"] > 0.3 and (played["width"], played["height"]) == (mp4.width, mp4.height)
     record = view.record()
     assert record["reads"] >= 1 and "studio_video" not in record["calls"]  # resources/read, this host allows it
+    assert set(record["projects"]) == {project}  # every call and read of the view named this project
     screenshot(chat.page, "studio-video.png")
 
     # The assistant hears what happened in the studio; no token ever crossed into the page.
@@ -161,12 +164,15 @@ def test_a_strict_host_gets_a_video_of_several_parts_through_the_app_only_tool_a
     noise = tmp_path / "noise.png"
     Image.frombytes("RGB", (640, 360), os.urandom(640 * 360 * 3)).save(noise)
     chat: Chat = chat_factory()
+    project = f"strict-{uuid.uuid4().hex[:8]}"
     sim.configure(render_max_height=360)
     try:
-        chat.turn("upload", {"path": str(noise)}).wait("!document.getElementById('timeline').hidden")
-        first = chat.turn("generate", {"message": "Make a 5-second preview video from my photo", "wait_seconds": 60})
-        first.wait("document.getElementById('job').dataset.status === 'done'", timeout_s=120)
-        view = chat.turn("export", {"wait_seconds": 60}, policy="spec-default", resources=False)
+        chat.turn("upload", {"path": str(noise), "project": project}).wait(
+            "!document.getElementById('timeline').hidden"
+        )
+        preview = {"message": "Make a 5-second preview video from my photo", "wait_seconds": 60, "project": project}
+        chat.turn("generate", preview).wait("document.getElementById('job').dataset.status === 'done'", timeout_s=120)
+        view = chat.turn("export", {"wait_seconds": 60, "project": project}, policy="spec-default", resources=False)
         view.wait("['ready', 'error'].includes(document.getElementById('video-box').dataset.state)", timeout_s=120)
     finally:
         sim.configure(render_max_height=SIM_CONFIG["render_max_height"])
@@ -177,14 +183,14 @@ def test_a_strict_host_gets_a_video_of_several_parts_through_the_app_only_tool_a
     assert abs(studio["playback"]["duration"] - probe(Path(export["path"])).duration_s) < 0.1
     assert {"directive": "media-src", "blocked": "blob"} in studio["cspViolations"]
     assert record["calls"].count("studio_video") == -(-export["size_bytes"] // STUDIO_CHUNK_BYTES) >= 2
-    assert record["reads"] == 0
+    assert record["reads"] == 0 and set(record["projects"]) == {project}
     assert play(view)["t"] > 0.3
     assert [e for e in chat.errors() if BLOB_REFUSED not in e] == []
 
 
 def test_a_file_that_is_not_what_its_name_says_is_refused_and_nothing_is_sent(chat_factory: Any, sim: Sim) -> None:
     chat: Chat = chat_factory()
-    view = chat.turn("state", {})
+    view = chat.turn("state", {"project": f"refused-{uuid.uuid4().hex[:8]}"})
     view.wait(READY)
     before = len(uploads_at_backend(sim))
     drop(view, "notes.png", b"these are my notes, not a picture")
@@ -196,7 +202,7 @@ def test_a_file_that_is_not_what_its_name_says_is_refused_and_nothing_is_sent(ch
 
 def test_the_view_takes_the_hosts_theme_and_fonts_and_fits_a_narrow_column(chat_factory: Any) -> None:
     chat: Chat = chat_factory(width=360, theme="light")
-    view = chat.turn("state", {}, say="What's on my timeline?")
+    view = chat.turn("state", {"project": f"theme-{uuid.uuid4().hex[:8]}"}, say="What's on my timeline?")
     view.wait(READY)
     background = "getComputedStyle(document.body).backgroundColor"
     assert view.frame.evaluate(f"() => {background}") == "rgb(251, 248, 241)"  # the host's variable
@@ -216,8 +222,8 @@ def test_the_studio_works_on_the_2026_protocol_too(chat_factory: Any, protocol: 
     host = chat.host()
     assert host["protocol"] == "2026-07-28"
     assert host["serverCapabilities"]["extensions"] == {"io.modelcontextprotocol/ui": {}}
-    view = chat.turn("state", {})
+    view = chat.turn("state", {"project": f"era-{uuid.uuid4().hex[:8]}"})
     view.wait(READY)
     view.wait("!document.getElementById('timeline').hidden")
-    assert json.dumps(view.record()["result"]).startswith('{"message": "Timeline is empty')
+    assert view.record()["result"]["summary"] == "Timeline is empty: nothing has been generated yet."
     assert chat.errors() == []

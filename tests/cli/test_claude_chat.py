@@ -160,7 +160,16 @@ async def test_a_whole_conversation_from_a_photo_to_a_downloaded_mp4(
     assert media.video_codec == "h264"
     assert "⚙ upload" in out.err and "⚙ generate" in out.err and "⚙ job" in out.err
     first = claude.requests[0]
-    assert {tool["name"] for tool in first["tools"]} == {"upload", "generate", "credits", "state", "export", "job"}
+    assert {tool["name"] for tool in first["tools"]} == {
+        "upload",
+        "generate",
+        "credits",
+        "state",
+        "export",
+        "job",
+        "history",
+        "projects",
+    }
     assert "Kling AI 30-Second Video" in first["system"] and "---" not in first["system"].split("\n", 1)[0]
     assert len(claude.requests) == 4
     assert "nmv_usr_" not in json.dumps(claude.requests)  # the backend token never reaches Claude

@@ -195,6 +195,7 @@ def test_a_job_cut_off_before_the_backend_had_it_is_reported_honestly(
     record = {
         "id": job_id,
         "kind": "generate",
+        "principal": "local",
         "project": "default",
         "status": "running",
         "phase": "sending",
@@ -323,6 +324,7 @@ def test_a_new_request_while_an_interrupted_one_may_still_run_is_not_sent(
     record = {
         "id": job_id,
         "kind": "generate",
+        "principal": "local",
         "project": "default",
         "status": "running",
         "phase": "thinking",
@@ -387,3 +389,18 @@ def test_a_local_run_writes_videos_to_the_usual_folder_and_sweeps_killed_runs(pr
     chosen = private_home / "elsewhere"
     with command_settings(argparse.Namespace(local=True), output_dir=chosen) as settings:
         assert settings.videos_dir == chosen
+
+
+def test_history_and_projects_say_what_was_made_and_where(
+    cli_env: str, backend: LocalBackend, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, data = run_json(
+        capsys, "generate", "--project", "trip", "--output-dir", str(tmp_path), "generate a 5-second video of a canyon"
+    )
+    assert code == 0 and data["status"] == "done"
+    code, out, _ = run(capsys, "history")
+    assert code == 0 and str(data["job_id"]) in out and "canyon" in out and str(tmp_path) in out
+    code, listed = run_json(capsys, "projects")
+    assert code == 0 and listed["current"] == "trip"
+    code, out, _ = run(capsys, "state")  # no --project: the last one used
+    assert code == 0 and "canyon" in out.lower()

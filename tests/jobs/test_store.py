@@ -30,6 +30,7 @@ def a_job() -> Job:
     return Job(
         id="gen_0123456789ab",
         kind=JobKind.GENERATE,
+        principal="local",
         project="default",
         status=JobStatus.FAILED,
         request=JobRequest(message="a 5-second video of rain", output_dir="/tmp/videos", routed_to=["sse", "export"]),

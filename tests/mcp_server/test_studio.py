@@ -1,8 +1,7 @@
 """The studio (MCP Apps) on the wire: what an Apps host and a plain client see, the dropped-file
 upload in chunks with its checks, the exported video in parts, and the poster still.
 
-Through ``mcp.Client`` in memory in both protocol eras, against the local backend; the one test that
-needs two projects runs the real ``serve --http`` process with two MCP sessions."""
+Through ``mcp.Client`` in memory in both protocol eras, against the local backend."""
 
 from __future__ import annotations
 
@@ -29,17 +28,15 @@ from kling_ai_30.mcp_server.studio.partial_uploads import PartialUploads
 from kling_ai_30.mcp_server.studio.poster import poster_jpeg
 from kling_ai_30.policy import STUDIO_CHUNK_BYTES, STUDIO_PARTIAL_UPLOAD_IDLE_S, STUDIO_PARTIAL_UPLOADS_MAX
 from kling_ai_30.studio import view_html
+from kling_ai_30.workspace.projects import ProjectRef
 
 from ..media import make_image
-from ..reliability import test_load
 from .conftest import Sleeps, text_of
 
 pytestmark = pytest.mark.anyio
 
 STUDIO_URI = "ui://kling-ai-30/studio.html"
 BOUND = {"ui": {"resourceUri": STUDIO_URI}, "ui/resourceUri": STUDIO_URI}
-http_server = test_load.http_server
-"""The fixture: ``serve --http`` as a subprocess (each MCP session over HTTP has its own project)."""
 UI = advertise("io.modelcontextprotocol/ui", {"mimeTypes": ["text/html;profile=mcp-app"]})
 PREVIEW = {"message": "generate a 5-second video from the uploaded photo", "wait_seconds": 60}
 
@@ -113,7 +110,7 @@ async def test_every_ui_resource_a_tool_names_is_served_as_an_app_that_loads_not
     assert content.meta == {"ui": {"csp": {}, "permissions": {"clipboardWrite": {}}, "prefersBorder": True}}
     assert getattr(content, "text", None) == view_html()
     templates = [t.uri_template for t in (await host.list_resource_templates()).resource_templates]
-    assert "kling://video/{render_id}/{part}" in templates
+    assert "kling://video/{render_id}/{part}{?project}" in templates
 
 
 async def test_a_client_without_apps_sees_the_same_tools_and_text_as_before(
@@ -124,10 +121,12 @@ async def test_a_client_without_apps_sees_the_same_tools_and_text_as_before(
     for apps in (True, False):
         async with open_client(apps=apps) as client:
             names = {tool.name for tool in (await client.list_tools()).tools}
+            await client.call_tool("credits", {})  # the first call of a server also says it is connected
             state = await client.call_tool("state", {})
             uploaded = await client.call_tool("upload", {"path": image})
             seen[apps] = (names, text_of(state), text_of(uploaded), uploaded.structured_content["files"][0]["hash"])
-    assert seen[False][0] == {"upload", "generate", "credits", "state", "export", "job"}
+    assert {"upload", "generate", "credits", "state", "export", "job"} <= seen[False][0]
+    assert not {name for name in seen[False][0] if name.startswith("studio_")}
     assert seen[True][0] == seen[False][0] | {"studio_upload", "studio_video"}
     assert seen[True][1:] == seen[False][1:]
 
@@ -276,22 +275,18 @@ async def test_an_unknown_render_id_is_refused_with_the_same_words_by_resource_a
     assert refused.is_error and "No exported video 'render_1_abcdef' in this project" in text_of(refused)
 
 
-async def test_another_projects_video_answers_like_an_unknown_one(
-    http_server: str, backend: LocalBackend, tmp_path: Path
-) -> None:
-    """Over HTTP each MCP session has its own project: the second cannot read the first one's video."""
-    async with Client(http_server, mode="legacy", extensions=[UI]) as owner:
-        export = await export_a_video(owner, tmp_path)
-        mine = await owner.call_tool("studio_video", {"render_id": export["render_id"], "part": 0})
-        assert not mine.is_error
-        async with Client(http_server, mode="legacy", extensions=[UI]) as other:
-            theirs = await other.call_tool("studio_video", {"render_id": export["render_id"], "part": 0})
-            unknown = await other.call_tool("studio_video", {"render_id": "render_1_abcdef", "part": 0})
-            with pytest.raises(MCPError) as read:
-                await other.read_resource(f"kling://video/{export['render_id']}/0")
+async def test_another_projects_video_answers_like_an_unknown_one(host: Client, tmp_path: Path) -> None:
+    export = await export_a_video(host, tmp_path)
+    mine = await host.call_tool("studio_video", {"render_id": export["render_id"], "part": 0})
+    assert not mine.is_error
+    theirs = await host.call_tool("studio_video", {"render_id": export["render_id"], "part": 0, "project": "other"})
+    unknown = await host.call_tool("studio_video", {"render_id": "render_1_abcdef", "part": 0, "project": "other"})
     assert theirs.is_error
     assert text_of(theirs).replace(export["render_id"], "ID") == text_of(unknown).replace("render_1_abcdef", "ID")
-    assert "No exported video" in str(read.value)
+    with pytest.raises(MCPError, match="No exported video"):
+        await host.read_resource(f"kling://video/{export['render_id']}/0?project=other")
+    (content,) = (await host.read_resource(f"kling://video/{export['render_id']}/0?project=default")).contents
+    assert content.mime_type == "video/mp4"
 
 
 # ------------------------------------------------------------------ the poster
@@ -339,9 +334,10 @@ class Clock:
         return self.now
 
 
-def first_chunk(uploads: PartialUploads, key: str, upload_id: str) -> Path:
+def first_chunk(uploads: PartialUploads, project: str, upload_id: str) -> Path:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
-    partial = uploads.add_chunk(key, upload_id, "photo.png", 1000, 0, base64.b64encode(png).decode())
+    ref = ProjectRef("local", project)
+    partial = uploads.add_chunk(ref, upload_id, "photo.png", 1000, 0, base64.b64encode(png).decode())
     return partial.path
 
 
@@ -351,8 +347,8 @@ def test_a_new_drop_replaces_the_projects_unfinished_one_and_idle_ones_are_swept
     old = first_chunk(uploads, "default", "a" * 16)
     new = first_chunk(uploads, "default", "b" * 16)
     assert not old.exists() and new.exists()
-    other = first_chunk(uploads, "http-other", "c" * 16)
-    leftover = tmp_path / "studio-uploads" / "default" / ("z" * 16)  # a previous server's, long idle
+    other = first_chunk(uploads, "other", "c" * 16)
+    leftover = tmp_path / "studio-uploads" / "local" / "default" / ("z" * 16)  # a previous server's, long idle
     leftover.mkdir()
     os.utime(leftover, (clock.now - STUDIO_PARTIAL_UPLOAD_IDLE_S - 1,) * 2)
     clock.now += STUDIO_PARTIAL_UPLOAD_IDLE_S + 1
@@ -363,7 +359,7 @@ def test_a_new_drop_replaces_the_projects_unfinished_one_and_idle_ones_are_swept
 def test_a_server_keeps_a_bounded_number_of_unfinished_drops(tmp_path: Path) -> None:
     uploads = PartialUploads(tmp_path / "studio-uploads")
     for index in range(STUDIO_PARTIAL_UPLOADS_MAX):
-        first_chunk(uploads, f"http-{index}", "a" * 16)
+        first_chunk(uploads, f"project-{index}", "a" * 16)
     with pytest.raises(InputError, match="too many dropped files at once"):
-        first_chunk(uploads, "http-one-more", "a" * 16)
-    assert not (tmp_path / "studio-uploads" / "http-one-more" / ("a" * 16) / "photo.png").exists()
+        first_chunk(uploads, "one-more", "a" * 16)
+    assert not (tmp_path / "studio-uploads" / "local" / "one-more" / ("a" * 16) / "photo.png").exists()

@@ -27,10 +27,10 @@ def renders_submitted(backend: LocalBackend) -> int:
     return sum(1 for r in backend.store.requests() if r.path == "/api/render/proxy/lambda" and r.method == "POST")
 
 
-async def test_the_six_contract_tools_are_listed_with_schemas_and_honest_annotations(mcp: Client) -> None:
+async def test_the_contract_tools_are_listed_with_schemas_and_honest_annotations(mcp: Client) -> None:
     tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
-    assert set(tools) == {"upload", "generate", "credits", "state", "export", "job"}
-    for name in ("credits", "state"):
+    assert set(tools) == {"upload", "generate", "credits", "state", "export", "job", "history", "projects"}
+    for name in ("credits", "state", "history", "projects"):
         annotations = tools[name].annotations
         assert annotations is not None and annotations.read_only_hint and annotations.idempotent_hint
     for name in ("generate", "upload", "export"):
@@ -39,7 +39,9 @@ async def test_the_six_contract_tools_are_listed_with_schemas_and_honest_annotat
         assert annotations.read_only_hint is False and annotations.open_world_hint is True
     generate = tools["generate"].input_schema["properties"]
     assert generate["message"]["maxLength"] == 4000 and generate["message"]["description"]
-    assert set(tools["upload"].input_schema["properties"]) == {"path", "url"}
+    assert set(tools["upload"].input_schema["properties"]) == {"path", "url", "project"}
+    for name in ("upload", "generate", "credits", "state", "export"):
+        assert "project" in tools[name].input_schema["properties"]  # every tool that works on a project
     for name in ("generate", "export", "job"):
         output = tools[name].output_schema
         assert output is not None and {"status", "job_id", "message"} <= set(output["properties"])
@@ -218,7 +220,7 @@ async def test_a_plan_blocked_export_says_it_is_not_about_credits(mcp: Client, b
     await mcp.call_tool("generate", {"message": "generate a 5-second video of rain", "wait_seconds": 60})
     backend.faults.block_export(times=None)
     backend.configure()  # no-op: the auto-export above already happened before the block
-    result = await mcp.call_tool("export", {"wait_seconds": 30})
+    result = await mcp.call_tool("export", {"wait_seconds": 30, "new_render": True})
     assert result.is_error
     message = text_of(result)
     assert "not credits" in message and "upgrade your plan" in message
@@ -288,7 +290,7 @@ async def test_a_render_resumes_after_a_server_restart(connect: Callable[..., An
     async with connect() as client:
         await client.call_tool("generate", {"message": "generate a 5-second video of a river", "wait_seconds": 60})
         backend.faults.stall_renders(times=None)
-        started = await client.call_tool("export", {"wait_seconds": 0.3})
+        started = await client.call_tool("export", {"wait_seconds": 0.3, "new_render": True})
         assert started.structured_content is not None
         job_id = started.structured_content["job_id"]
         assert started.structured_content["status"] == "running"

@@ -169,7 +169,7 @@ def read_disk(home: Path, *, after_crash: bool = False) -> Disk:
     assert after_crash or not leftovers, f"interrupted writes or damaged files left behind: {leftovers}"
     jobs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(root.glob("backends/*/jobs/*.json"))}
     projects = {
-        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(root.glob("backends/*/projects/*.json"))
+        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(root.glob("backends/*/projects/*/*.json"))
     }
     for job_id, job in jobs.items():
         assert job["id"] == job_id and job["status"] in ("running", "done", "failed")

@@ -168,7 +168,7 @@ def damage(home: Path, base_url: str, what: str) -> tuple[Path, str]:
     """Write a damaged file the program will read; returns its path and the tool call that reads it."""
     root = backend_dir(home, base_url)
     if what == "half-written project":
-        path, content, tool = root / "projects/default.json", '{"key": "default", "session": {"sess', "state"
+        path, content, tool = root / "projects/local/default.json", '{"key": "default", "session": {"sess', "state"
     elif what == "garbage job":
         path, content, tool = root / "jobs/gen_0123456789ab.json", "\x00\x01 not json", "job"
     elif what == "job of the wrong shape":

@@ -29,7 +29,7 @@ from kling_ai_30.jobs.job import is_job_id
 from kling_ai_30.jobs.store import JobStore
 from kling_ai_30.skill import SkillIdentity
 from kling_ai_30.workspace.outcome import Outcome, report
-from kling_ai_30.workspace.projects import ProjectStore
+from kling_ai_30.workspace.projects import ProjectRef, ProjectStore
 
 IDENTITY = SkillIdentity(name="kling-ai-30", version="1.2.3", platform="unknown", skill_dir=None)
 LEAK = "nmv_usr_fuzzsecret0123456789"
@@ -278,13 +278,14 @@ def test_a_session_record_of_any_shape_reads_as_a_session_or_none(data: Any) -> 
 )
 def test_a_project_record_of_any_shape_reads_as_a_record(data: Any, tmp_path: Path) -> None:
     store = ProjectStore(tmp_path / "projects", tell=lambda note: None)
-    path = tmp_path / "projects" / "default.json"
-    path.parent.mkdir(exist_ok=True)
+    ref = ProjectRef("local", "default")
+    path = tmp_path / "projects" / "local" / "default.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data), encoding="utf-8")
-    record = store.load("default")
-    assert record.key == "default"
-    store.save(record)
-    assert store.load("default").session == record.session
+    record = store.load(ref)
+    assert record.name == "default"
+    store.save(ref, record)
+    assert store.load(ref).session == record.session
 
 
 @pytest.mark.parametrize(

@@ -98,13 +98,15 @@ async def test_fifty_concurrent_calls_across_sixteen_http_sessions_all_succeed_a
         clients = [await stack.enter_async_context(Client(http_server, mode="legacy")) for _ in SUBJECTS]
 
         async def one(session: int, tool: str, arguments: dict[str, Any]) -> None:
-            results.append((session, tool, await clients[session].call_tool(tool, arguments)))
+            # Each session works in a project of its own (they are all the server owner's).
+            own = {**arguments, "project": f"session-{session}"}
+            results.append((session, tool, await clients[session].call_tool(tool, own)))
 
         with anyio.fail_after(240):
             async with anyio.create_task_group() as group:
                 for call in calls:
                     group.start_soon(one, *call)
-        after = [await client.call_tool("state", {}) for client in clients]
+        after = [await client.call_tool("state", {"project": f"session-{s}"}) for s, client in enumerate(clients)]
 
     assert len(results) == CALLS
     failed = [(s, tool, text_of(r)[:200]) for s, tool, r in results if r.is_error]

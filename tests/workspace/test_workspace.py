@@ -15,13 +15,16 @@ import pytest
 from kling_ai_30.config import load_settings
 from kling_ai_30.errors import InputError, JobError
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
-from kling_ai_30.workspace.backend_state import backend_slug, backend_state_dir
+from kling_ai_30.workspace.backend_state import backend_slug
+from kling_ai_30.workspace.projects import ProjectRef
 from kling_ai_30.workspace.workspace import Workspace
 
 from ..conftest import FAST
 from ..media import make_image
 
 pytestmark = pytest.mark.anyio
+
+DEFAULT = ProjectRef("local", "default")
 
 
 @pytest.fixture
@@ -35,37 +38,25 @@ def follow_up(job_id: str) -> str:
 
 
 async def test_a_lost_session_is_told_to_its_own_project_only(workspace: Workspace, backend: LocalBackend) -> None:
-    first = await workspace.project("alice")
-    await workspace.project("bob")
+    alice, bob = ProjectRef("local", "alice"), ProjectRef("local", "bob")
+    first = await workspace.project(alice)
+    await workspace.project(bob)
+    workspace.notices(alice), workspace.notices(bob)  # "connected and ready", said once to each
     backend.faults.lose_session(first.session.session_id)
-    await workspace.state("alice")  # the backend lost alice's session; a new one replaced it
-    assert workspace.notices("bob") == []
-    told = workspace.notices("alice")
+    await workspace.state(alice)  # the backend lost alice's session; a new one replaced it
+    assert workspace.notices(bob) == []
+    told = workspace.notices(alice)
     assert len(told) == 1 and "new one was started" in told[0]
-    assert workspace.notices("alice") == []  # said once
+    assert workspace.notices(alice) == []  # said once
 
 
 async def test_projects_keep_their_own_backend_sessions(workspace: Workspace, backend: LocalBackend) -> None:
-    one = await workspace.project("one")
-    two = await workspace.project("two")
+    one = await workspace.project(ProjectRef("local", "one"))
+    two = await workspace.project(ProjectRef("local", "two"))
     assert one.session.session_id != two.session.session_id
     async with Workspace(workspace.settings) as again:
-        reopened = await again.project("one")
+        reopened = await again.project(ProjectRef("local", "one"))
         assert reopened.session.session_id == one.session.session_id  # a restart continues the timeline
-
-
-async def test_idle_http_session_projects_are_pruned_named_ones_kept(base_url: str, private_home: object) -> None:
-    settings = load_settings({}, api_url=base_url, web_url=base_url)
-    folder = backend_state_dir(settings.state_dir, base_url) / "projects"
-    folder.mkdir(parents=True)
-    for name in ("http-oldsession", "http-newsession", "default"):
-        (folder / f"{name}.json").write_text("{}", encoding="utf-8")
-    long_ago = time.time() - 60 * 24 * 3600
-    for name in ("http-oldsession", "default"):
-        os.utime(folder / f"{name}.json", (long_ago, long_ago))
-    async with Workspace(settings):
-        pass
-    assert sorted(p.stem for p in folder.glob("*.json")) == ["default", "http-newsession"]
 
 
 # ------------------------------------------------------------------ one folder per backend
@@ -81,12 +72,12 @@ def other_backend() -> Iterator[str]:
 async def test_a_project_on_another_backend_leaves_this_backends_project_alone(
     workspace: Workspace, other_backend: str
 ) -> None:
-    mine = await workspace.project()
+    mine = await workspace.project(DEFAULT)
     other_settings = workspace.settings.model_copy(update={"api_url": other_backend, "web_url": other_backend})
     async with Workspace(other_settings) as elsewhere:
-        await elsewhere.project()  # the default project, on the other backend
+        await elsewhere.project(DEFAULT)  # the default project, on the other backend
     async with Workspace(workspace.settings) as again:
-        assert (await again.project()).session.session_id == mine.session.session_id
+        assert (await again.project(DEFAULT)).session.session_id == mine.session.session_id
 
 
 async def test_state_of_loopback_backends_unused_for_a_day_is_removed(base_url: str) -> None:
@@ -111,14 +102,14 @@ async def test_state_of_loopback_backends_unused_for_a_day_is_removed(base_url: 
 async def test_a_job_that_cannot_be_saved_is_not_started_and_sends_nothing(
     workspace: Workspace, backend: LocalBackend
 ) -> None:
-    await workspace.project()
+    await workspace.project(DEFAULT)
     (workspace.state_dir / "jobs").write_text("a file where the jobs folder goes", encoding="utf-8")
     with pytest.raises(JobError, match="nothing was sent"):
-        await workspace.send("generate a 5-second video of a dune")
-    assert workspace.running_job("default") is None  # no job left behind as "running"
-    assert workspace.lock_holder("default") is None
+        await workspace.send("generate a 5-second video of a dune", DEFAULT)
+    assert workspace.running_job(DEFAULT) is None  # no job left behind as "running"
+    assert workspace.lock_holder(DEFAULT) is None
     (workspace.state_dir / "jobs").unlink()
-    outcome = await workspace.send("generate a 5-second video of a dune")
+    outcome = await workspace.send("generate a 5-second video of a dune", DEFAULT)
     assert not outcome.reused and (await workspace.follow(outcome, 60, follow_up)).status == "done"
     assert sum(1 for r in backend.store.requests() if r.path == "/run_sse") == 1
 
@@ -128,7 +119,7 @@ async def test_a_message_too_long_is_refused_before_its_attachment_is_uploaded(
 ) -> None:
     photo = make_image(tmp_path / "photo.jpg")
     with pytest.raises(InputError, match="keep it under 4000"):
-        await workspace.request("x" * 4001, attachments=[str(photo)])
+        await workspace.request("x" * 4001, DEFAULT, attachments=[str(photo)])
     assert backend.store.requests() == []
 
 
@@ -150,7 +141,7 @@ sys.stdin.read()
 @contextlib.contextmanager
 def lock_held_by_another_process(workspace: Workspace) -> Iterator[subprocess.Popen[str]]:
     """Another kling-ai-30 process (as Desktop beside Code) generating in project ``default``."""
-    folder = workspace.state_dir / "locks"
+    folder = workspace.state_dir / "locks" / "local"
     folder.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(folder / "default.lock"), str(folder / "default.holder.json")],
@@ -172,7 +163,7 @@ async def test_a_project_another_process_is_generating_in_is_left_alone_and_the_
     async with Workspace(workspace.settings) as other:  # a second server over the same state
         with lock_held_by_another_process(other) as process:
             with pytest.raises(JobError) as refused:
-                await other.request("generate a 5-second video of a lagoon")
+                await other.request("generate a 5-second video of a lagoon", DEFAULT)
             told = str(refused.value)
             assert f"process {process.pid}" in told
     assert "not sent" in told and "gen_0123456789ab" in told and "Try again" in told
@@ -184,14 +175,33 @@ async def test_a_lock_left_by_a_process_that_is_gone_is_taken_over_and_released_
 ) -> None:
     with lock_held_by_another_process(workspace):
         pass  # it held the lock, and was killed: the kernel let go of the lock
-    outcome = await workspace.send("generate a 5-second video of a lagoon")
-    holder = workspace.lock_holder("default")
+    outcome = await workspace.send("generate a 5-second video of a lagoon", DEFAULT)
+    holder = workspace.lock_holder(DEFAULT)
     assert holder is not None and holder.pid == os.getpid() and holder.job_id == outcome.job.id
     assert (await workspace.follow(outcome, 60, follow_up)).status == "done"
-    assert workspace.lock_holder("default") is None
+    assert workspace.lock_holder(DEFAULT) is None
 
 
 def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+# ------------------------------------------------------------- principals
+
+
+async def test_another_principals_job_and_projects_read_as_unknown(workspace: Workspace, backend: LocalBackend) -> None:
+    outcome = await workspace.send("generate a 5-second video of a heron", DEFAULT)
+    assert (await workspace.follow(outcome, 60, follow_up)).status == "done"
+    with pytest.raises(JobError, match="No job") as unknown:
+        await workspace.job(outcome.job.id, "bob")
+    with pytest.raises(JobError) as never_made:
+        await workspace.job("gen_0123456789ab", "bob")
+    assert str(unknown.value).replace(outcome.job.id, "X") == str(never_made.value).replace("gen_0123456789ab", "X")
+    assert workspace.history("bob").entries == [] and workspace.projects("bob").projects == []
+    assert [e.job_id for e in workspace.history("local").entries] == [outcome.job.id]
+    bobs = workspace.project_ref("bob")
+    assert bobs == ProjectRef("bob", "default") and (await workspace.state(bobs)).summary.startswith(
+        "Timeline is empty"
+    )

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import anyio
 
 from ..errors import ConfigError, InputError, JobError, KlingError
-from ..workspace.projects import DEFAULT_PROJECT
 from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_for
 from .local_run import command_settings, local_module
 from .output import emit, emit_error
@@ -22,12 +21,11 @@ from .running import RunState, follow, open_workspace, tell_interrupted
 if TYPE_CHECKING:
     from ..progress import OnProgress, Progress
     from ..workspace.outcome import Outcome
+    from ..workspace.projects import ProjectRef
     from ..workspace.workspace import Workspace
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "project", None) is None:
-        args.project = DEFAULT_PROJECT
     state = RunState(local=bool(getattr(args, "local", False)))
     if args.command == "sim":
         # uvicorn installs its Ctrl-C/SIGTERM handlers only on the main thread, outside any event loop.
@@ -54,7 +52,7 @@ async def _dispatch(args: argparse.Namespace, state: RunState) -> int:
             from .claude import run_chat
 
             return await run_chat(args)
-        async with open_workspace(args) as workspace:
+        async with open_workspace(args) as (workspace, ref):
             handler = {
                 "credits": _credits,
                 "state": _state,
@@ -62,8 +60,10 @@ async def _dispatch(args: argparse.Namespace, state: RunState) -> int:
                 "generate": _generate,
                 "export": _export,
                 "job": _job,
+                "history": _history,
+                "projects": _projects,
             }[command]
-            return await handler(args, workspace, state)
+            return await handler(args, workspace, ref, state)
     except KlingError as exc:
         return _failed(args, exc)
     except BaseExceptionGroup as group:
@@ -164,20 +164,20 @@ def _sim_ready(args: argparse.Namespace, url: str) -> None:
         print(f"Use it with: NEMO_API_URL={url} NEMO_WEB_URL={url} kling-ai-30 …   (Ctrl-C stops it)", flush=True)
 
 
-async def _credits(args: argparse.Namespace, workspace: Workspace, state: RunState) -> int:
-    emit(args, await workspace.credits())
+async def _credits(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
+    emit(args, await workspace.credits(ref))
     return EXIT_OK
 
 
-async def _state(args: argparse.Namespace, workspace: Workspace, state: RunState) -> int:
+async def _state(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
     progress = _progress(args)
-    view = await workspace.state(args.project, on_progress=_shown_on(progress))
+    view = await workspace.state(ref, on_progress=_shown_on(progress))
     progress.done()
     emit(args, view)
     return EXIT_OK
 
 
-async def _upload(args: argparse.Namespace, workspace: Workspace, state: RunState) -> int:
+async def _upload(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
     from ..results import UploadView
 
     progress = _progress(args)
@@ -186,7 +186,7 @@ async def _upload(args: argparse.Namespace, workspace: Workspace, state: RunStat
     for source in args.sources:
         is_url = "://" in source  # ftp:// and friends are refused by the URL checks, not taken as paths
         view = await workspace.upload(
-            args.project,
+            ref,
             path=None if is_url else str(Path(source).expanduser().absolute()),
             url=source if is_url else None,
             on_progress=_shown_on(progress),
@@ -198,12 +198,12 @@ async def _upload(args: argparse.Namespace, workspace: Workspace, state: RunStat
     return EXIT_OK
 
 
-async def _generate(args: argparse.Namespace, workspace: Workspace, state: RunState) -> int:
+async def _generate(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
     progress = _progress(args)
     attachments = [str(Path(a).expanduser().absolute()) for a in args.attach]
     outcome = await workspace.request(
         " ".join(args.text),
-        key=args.project,
+        ref,
         attachments=attachments,
         output_dir=_output_dir(args),
         auto_export=not args.no_export,
@@ -223,14 +223,26 @@ async def _generate(args: argparse.Namespace, workspace: Workspace, state: RunSt
     return await _follow(args, workspace, state, outcome, progress)
 
 
-async def _export(args: argparse.Namespace, workspace: Workspace, state: RunState) -> int:
+async def _export(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
     progress = _progress(args)
-    outcome = await workspace.export(key=args.project, output_dir=_output_dir(args), on_progress=_shown_on(progress))
+    outcome = await workspace.export(
+        ref, output_dir=_output_dir(args), fresh=args.new_render, on_progress=_shown_on(progress)
+    )
     return await _follow(args, workspace, state, outcome, progress)
 
 
-async def _job(args: argparse.Namespace, workspace: Workspace, state: RunState) -> int:
-    return await _follow(args, workspace, state, await workspace.job(args.job_id), _progress(args))
+async def _job(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
+    return await _follow(args, workspace, state, await workspace.job(args.job_id, ref.principal), _progress(args))
+
+
+async def _history(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
+    emit(args, workspace.history(ref.principal, project=args.project, limit=args.limit))
+    return EXIT_OK
+
+
+async def _projects(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
+    emit(args, workspace.projects(ref.principal))
+    return EXIT_OK
 
 
 async def _follow(

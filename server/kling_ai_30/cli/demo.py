@@ -44,26 +44,26 @@ async def run_demo(args: argparse.Namespace, state: RunState) -> int:
     async def show(update: Progress) -> None:
         progress.update(update.message, update.fraction)
 
-    async with open_workspace(args, sim=DEMO_BACKEND, output_dir=output_dir) as workspace:
-        upload = await workspace.upload(args.project, path=str(image), on_progress=show)
+    async with open_workspace(args, sim=DEMO_BACKEND, output_dir=output_dir) as (workspace, ref):
+        upload = await workspace.upload(ref, path=str(image), on_progress=show)
         progress.done(upload.message)
         for request in (
             f"generate a {args.seconds}-second cinematic video from this image with slow camera movement",
             f'add the title "{DEMO_TITLE}" and calm lo-fi background music at 35%',
         ):
             # The demo exports once, at the end.
-            outcome = await workspace.send(request, key=args.project, auto_export=False, on_progress=show)
+            outcome = await workspace.send(request, ref, auto_export=False, on_progress=show)
             done = await follow(args, workspace, state, outcome, progress)
             progress.done(f"» {request}\n{done.message}")
             steps.append(done)
             if done.status != "done":
                 return _finish(args, steps, EXIT_FAILED)
-        outcome = await workspace.export(key=args.project, on_progress=show)
+        outcome = await workspace.export(ref, on_progress=show)
         exported = await follow(args, workspace, state, outcome, progress)
         steps.append(exported)
         if exported.status != "done" or exported.export is None:
             return _finish(args, steps, EXIT_FAILED)
-        timeline = (await workspace.state(args.project)).summary
+        timeline = (await workspace.state(ref)).summary
         if args.json:
             shown = [step.model_dump(mode="json") for step in steps]
             print(json.dumps({"path": exported.export.path, "timeline": timeline, "steps": shown}, ensure_ascii=False))

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from ..redaction import install_log_redaction
+from .arguments import wait_seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,9 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use a local backend started in this process (offline; no account needed)",
     )
-    # None stands for the default project; the name itself has one home (workspace.projects), not
-    # imported here so that `--help` stays fast.
-    common.add_argument("--project", default=None, help="which saved project to use (default: the default one)")
+    common.add_argument(
+        "--project", default=None, help="which of your projects to work in (default: the last one used)"
+    )
     common.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
 
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--attach", action="append", default=[], metavar="PATH", help="upload this file first")
     generate.add_argument("--output-dir", help="where an exported MP4 goes")
     generate.add_argument("--no-export", action="store_true", help="do not export even if the video is ready")
-    generate.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    generate.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
 
     upload = sub.add_parser("upload", parents=[common], help="upload images, clips or audio (paths or URLs)")
     upload.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
@@ -62,16 +63,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", parents=[common], help="render and download the MP4")
     export.add_argument("--output-dir", help="where the MP4 goes (default: your kling-ai-30 videos folder)")
-    export.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    export.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
+    export.add_argument(
+        "--new-render", action="store_true", help="render again even if the timeline was exported unchanged"
+    )
 
     job = sub.add_parser("job", parents=[common], help="follow a job that was interrupted or is still running")
     job.add_argument("job_id")
-    job.add_argument("--wait", type=float, help="stop waiting after this many seconds")
+    job.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds")
 
     demo = sub.add_parser("demo", parents=[common], help="the whole job offline: image in, 1080p MP4 out")
     demo.add_argument("--output-dir", help="where the MP4 goes")
     demo.add_argument("--image", help="use this image instead of the bundled one")
     demo.add_argument("--seconds", type=int, default=30, help="video length (default: %(default)s)")
+
+    history = sub.add_parser("history", parents=[common], help="your recent jobs and videos, and where they are")
+    history.add_argument("--limit", type=int, default=20, help="how many jobs, newest first (default: %(default)s)")
+    sub.add_parser("projects", parents=[common], help="your projects, and the one used when none is named")
 
     chat = sub.add_parser("chat", parents=[common], help="talk to Claude, which drives the same tools")
     chat.add_argument("--model", default=None, help="Anthropic model (default: $KLING_CLAUDE_MODEL or a current one)")

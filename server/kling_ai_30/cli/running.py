@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     # The workspace pulls in the whole client and chat stack: imported when a command needs it,
     # so `--help` and `route` stay fast.
     from ..workspace.outcome import JobResult, Outcome
+    from ..workspace.projects import ProjectRef
     from ..workspace.workspace import Workspace
 
 
@@ -33,17 +34,20 @@ class RunState:
 @contextlib.asynccontextmanager
 async def open_workspace(
     args: argparse.Namespace, *, sim: dict[str, Any] | None = None, **overrides: Any
-) -> AsyncIterator[Workspace]:
-    """A workspace for the command: the real backend, or with ``--local`` one started in-process
-    (configured by ``sim``; see ``local_run``). Its notes are printed when the command ends."""
+) -> AsyncIterator[tuple[Workspace, ProjectRef]]:
+    """A workspace for the command, and the project it works in (``--project``, else the user's last
+    one): the real backend, or with ``--local`` one started in-process (configured by ``sim``; see
+    ``local_run``). Its notes are printed when the command ends."""
     with command_settings(args, sim=sim, **overrides) as settings:
+        from ..workspace.projects import LOCAL_PRINCIPAL
         from ..workspace.workspace import Workspace
 
         async with Workspace(settings) as workspace:
+            ref = workspace.project_ref(LOCAL_PRINCIPAL, getattr(args, "project", None))
             try:
-                yield workspace
+                yield workspace, ref
             finally:
-                emit_notices(workspace.notices(getattr(args, "project", None)))
+                emit_notices(workspace.notices(ref))
 
 
 async def follow(

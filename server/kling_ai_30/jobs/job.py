@@ -50,6 +50,10 @@ class JobRequest(BaseModel):
     """Where an export delivers the MP4."""
     routed_to: list[str] = Field(default_factory=list)
     """The actions the request was routed to."""
+    clips: int = 0
+    edits: int = 0
+    """What the cost estimate counted the messages as (new clips, edits): what this job's cost, once
+    known, teaches the next estimate."""
 
 
 class Snapshot(BaseModel):
@@ -72,7 +76,10 @@ class Job(BaseModel):
 
     id: Annotated[str, Field(pattern=_JOB_ID.pattern)]
     kind: JobKind
+    principal: str
+    """Who asked: the job, its result and its video are theirs (another caller's id reads as unknown)."""
     project: str
+    """The principal's project (a name) the job works in."""
     status: JobStatus = JobStatus.RUNNING
     phase: str = "starting"
     message: str = ""
@@ -91,6 +98,8 @@ class Job(BaseModel):
     """Generate: the project before the current message (see ``Snapshot``)."""
     owner_pid: int | None = None
     session_id: str | None = None
+    credits_spent: int | None = None
+    """What the job cost, from the balance before and after it, when both could be read."""
     accepted: bool = False
     """Generate: the backend accepted the current message (its stream started). From then on the
     message is in the backend's hands; before it, an interrupted job most likely never sent it."""

@@ -106,6 +106,7 @@ class JobManager:
     def start(
         self,
         kind: JobKind,
+        principal: str,
         project: str,
         work: Work,
         *,
@@ -119,6 +120,7 @@ class JobManager:
         job = Job(
             id=job_id or Job.new_id(kind),
             kind=kind,
+            principal=principal,
             project=project,
             request=request,
             before=before,
@@ -131,11 +133,12 @@ class JobManager:
         self._launch(job, work)
         return job
 
-    def record(self, kind: JobKind, project: str, result: JobOutput, *, request: JobRequest) -> Job:
+    def record(self, kind: JobKind, principal: str, project: str, result: JobOutput, *, request: JobRequest) -> Job:
         """A job that finished at once (a request answered directly), kept so its id works like any other."""
         job = Job(
             id=Job.new_id(kind),
             kind=kind,
+            principal=principal,
             project=project,
             status=JobStatus.DONE,
             phase="done",
@@ -150,11 +153,12 @@ class JobManager:
         self.store.save(job)
         return job
 
-    def running(self, project: str, kind: JobKind | None = None) -> Job | None:
-        """A live, unfinished job of this project (and kind), if any."""
+    def running(self, principal: str, project: str, kind: JobKind | None = None) -> Job | None:
+        """A live, unfinished job of this principal's project (and kind), if any."""
         for live in self._live.values():
             job = live.job
-            if job.project == project and not job.finished and (kind is None or job.kind is kind):
+            mine = job.principal == principal and job.project == project
+            if mine and not job.finished and (kind is None or job.kind is kind):
                 return job
         return None
 

@@ -1,15 +1,18 @@
 """One tool call, the same way for every tool: its workspace and project, its progress
 notifications, its failure as an ``isError`` result, and its result as text plus structured content.
 
-    async with tool_call(ctx) as call:
+    async with tool_call(ctx, project) as call:
         view = await call.workspace.state(call.project, on_progress=call.progress)
         return call.result(view)
+
+Whose work it is: every call has a principal (``principal_of``) and works in one of their projects,
+the one the call names or else their last one — never a project keyed by the MCP session, which a
+reconnect, a restart or the stateless 2026-07-28 protocol would lose or let another caller present.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,21 +26,23 @@ from mcp.types import CallToolResult, ImageContent, ResourceLink, TextContent
 from ..errors import KlingError
 from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
-from ..workspace.projects import DEFAULT_PROJECT, HTTP_PROJECT_PREFIX
+from ..workspace.projects import LOCAL_PRINCIPAL
 from .host import WorkspaceHost
 from .studio.poster import poster_jpeg
 
 if TYPE_CHECKING:
     from ..results import View
     from ..workspace.outcome import JobResult, Outcome
+    from ..workspace.projects import ProjectRef
     from ..workspace.workspace import Workspace
 
 
 class ToolCall:
-    def __init__(self, ctx: Context, workspace: Workspace) -> None:
+    def __init__(self, ctx: Context, workspace: Workspace, principal: str, project: ProjectRef) -> None:
         self._ctx = ctx
         self.workspace = workspace
-        self.project = _project_of(ctx)
+        self.principal = principal
+        self.project = project
         self._last = 0.0
 
     async def progress(self, update: Progress) -> None:
@@ -95,33 +100,32 @@ class ToolCall:
 
 
 @asynccontextmanager
-async def tool_call(ctx: Context) -> AsyncIterator[ToolCall]:
-    """The call's ``ToolCall``; a ``KlingError`` raised inside becomes the tool's error result."""
+async def tool_call(ctx: Context, project: str | None = None) -> AsyncIterator[ToolCall]:
+    """The call's ``ToolCall`` (in ``project``, or the caller's last one); a ``KlingError`` raised
+    inside becomes the tool's error result."""
     host = ctx.request_context.lifespan_context
     assert isinstance(host, WorkspaceHost)
     try:
         workspace = await host.workspace()
-    except KlingError as exc:  # settings unusable: say so on every call until they are fixed
+        principal = principal_of(ctx)
+        ref = workspace.project_ref(principal, project)
+    except KlingError as exc:  # settings unusable, a bad project name: say so
         raise ToolError(str(exc)) from None
-    call = ToolCall(ctx, workspace)
+    call = ToolCall(ctx, workspace, principal, ref)
     try:
         yield call
     except KlingError as exc:
         raise ToolError(call.told(str(exc))) from None
 
 
+def principal_of(ctx: Context) -> str:
+    """Who is calling: on stdio the local user; over HTTP the authenticated caller, who is the local
+    user too unless the server was started with several people's tokens."""
+    return LOCAL_PRINCIPAL
+
+
 def _follow_up(job_id: str) -> str:
     return "call the job tool with this id to keep waiting"
-
-
-def _project_of(ctx: Context) -> str:
-    """One project per MCP session over HTTP (clients must not share a timeline); ``default`` on stdio."""
-    session_id = (ctx.headers or {}).get("mcp-session-id")
-    if session_id:
-        cleaned = re.sub(r"[^A-Za-z0-9]", "", str(session_id))[:40]
-        if cleaned:
-            return f"{HTTP_PROJECT_PREFIX}{cleaned}"
-    return DEFAULT_PROJECT
 
 
 def _default_wait(ctx: Context) -> float:

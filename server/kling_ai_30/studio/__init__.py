@@ -9,11 +9,18 @@ file up to date. The wheel ships the built file and the notices, not the sources
 from __future__ import annotations
 
 from importlib.resources import files
+from typing import Any
 
 STUDIO_URI = "ui://kling-ai-30/studio.html"
 """Where hosts find the view (the ``_meta.ui.resourceUri`` of the video tools)."""
-VIDEO_PART_URI = "kling://video/{render_id}/{part}"
+VIDEO_PART_URI = "kling://video/{render_id}/{part}{?project}"
 """The view reads an exported MP4 through this resource template, one bounded part at a time."""
+
+
+def studio_meta() -> dict[str, Any]:
+    """A tool's ``_meta`` binding it to the view. The flat ``ui/resourceUri`` key too: it is what
+    claude.ai once read (anthropics/claude-ai-mcp#71), and the official TS helper writes both."""
+    return {"ui": {"resourceUri": STUDIO_URI}, "ui/resourceUri": STUDIO_URI}
 
 
 def view_html() -> str:

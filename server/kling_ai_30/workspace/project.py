@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..chat.conversation import Conversation
 from ..client.session import Session
-from .projects import ProjectRecord
+from ..conversation.turn import Conversation
+from .projects import ProjectRecord, ProjectRef
 
 
 @dataclass
 class Project:
+    ref: ProjectRef
     record: ProjectRecord
     conversation: Conversation
-
-    @property
-    def key(self) -> str:
-        return self.record.key
 
     @property
     def session(self) -> Session:

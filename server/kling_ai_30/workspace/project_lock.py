@@ -3,7 +3,7 @@
 Claude Desktop and Claude Code each start their own stdio server, and both use project ``default``
 on the same backend session; each server's in-process guard knows only its own jobs. A message
 sent while another process's is still being worked on would overlap it on the backend (and be
-paid for as well). So a generate job holds ``<project>.lock`` from its start to its end.
+paid for as well). So a generate job holds ``<principal>/<project>.lock`` from its start to its end.
 
 The lock is an OS file lock (``filelock``: ``flock`` on POSIX, ``LockFileEx`` on Windows), which the
 kernel releases when its process dies, however it dies: no stale locks, no pid checks, no races
@@ -58,7 +58,7 @@ class ProjectLocks:
         if key in self._held:
             return Holder(os.getpid(), self._held[key][1])
         try:
-            ensure_private_dir(self.directory)
+            ensure_private_dir(self._path(key).parent)
         except OSError as exc:
             log.warning("cannot create %s (%s); going on without the cross-process lock", self.directory, exc)
             return None

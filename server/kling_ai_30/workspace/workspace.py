@@ -33,13 +33,15 @@ import anyio
 import anyio.abc
 import httpx
 
-from ..chat.conversation import Conversation, check_message
+from .. import timeline
 from ..client.backend import BackendClient
-from ..client.models import SessionState
+from ..client.envelope import ErrorContext
+from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
-from ..errors import InputError, JobError, KlingError
+from ..conversation.turn import Conversation, check_message
+from ..errors import InputError, InsufficientCreditsError, JobError, KlingError
 from ..jobs.job import Job, JobKind, JobRequest, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.output import JobOutput
@@ -53,11 +55,21 @@ from ..router import Action, Step, route
 from ..skill import SkillIdentity, load_identity
 from ..timing import Clock, Sleep
 from .backend_state import open_backend_state_dir, prune_loopback_backends
+from .estimate import Estimate, estimate
+from .history import HistoryView, ProjectsView, history_view, projects_view
 from .outcome import FollowUp, JobResult, Outcome, can_retry, report
-from .output_folder import checked_output_folder
+from .output_folder import checked_output_folder, copy_into
 from .project import Project
 from .project_lock import Holder, ProjectLocks
-from .projects import DEFAULT_PROJECT, ExportRecord, ProjectRecord, ProjectStore, check_project_key
+from .projects import (
+    DEFAULT_PROJECT,
+    LOCAL_PRINCIPAL,
+    ExportRecord,
+    ProjectRecord,
+    ProjectRef,
+    ProjectStore,
+    check_name,
+)
 from .runner import PlanRunner, long_work_kind, snapshot
 
 log = logging.getLogger(__name__)
@@ -88,14 +100,15 @@ class Workspace:
             transport=transport,
             sleep=sleep,
             clock=clock,
+            notices=self._notices,
             on_session_replaced=self._session_replaced,
         )
         self.state_dir = open_backend_state_dir(settings.state_dir, settings.api_url)
         """This backend's projects, jobs and locks (``backend_state``): another backend never touches them."""
         prune_loopback_backends(settings.state_dir, keep=self.state_dir)
-        self._projects = ProjectStore(self.state_dir / "projects", tell=self._notices.tell)
+        self._projects = ProjectStore(self.state_dir / "projects", tell=self._notices.add)
         self._jobs = JobManager(
-            JobStore(self.state_dir / "jobs", tell=self._notices.tell), resume=self._resume_work, clock=clock
+            JobStore(self.state_dir / "jobs", tell=self._notices.add), resume=self._resume_work, clock=clock
         )
         self._locks = ProjectLocks(self.state_dir / "locks")
         self._projects.prune()
@@ -133,35 +146,44 @@ class Workspace:
 
     # ------------------------------------------------------------- projects
 
-    async def project(self, key: str = DEFAULT_PROJECT, *, on_progress: OnProgress = ignore_progress) -> Project:
-        """The open project ``key``, set up on first use (skill text "Automatic Setup")."""
-        check_project_key(key)
-        if key in self._open:
-            return self._open[key]
+    def project_ref(self, principal: str = LOCAL_PRINCIPAL, name: str | None = None) -> ProjectRef:
+        """The principal's project ``name``; without a name, their last project (or ``default``)."""
+        check_name(principal, "principal")
+        chosen = name if name is not None else self._projects.last(principal) or DEFAULT_PROJECT
+        return ProjectRef(principal, check_name(chosen))
+
+    async def project(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> Project:
+        """The open project ``ref``, set up on first use (skill text "Automatic Setup": the token, then
+        the session, before anything else); it becomes the principal's last project."""
+        if ref.key in self._open:
+            return self._open[ref.key]
         async with self._setup_lock:
-            if key in self._open:
-                return self._open[key]
+            if ref.key in self._open:
+                return self._open[ref.key]
             await on_progress(Progress("Setting things up...", phase="setup"))
             await self._client.ensure_credentials()
-            record = self._projects.load(key)
+            record = self._projects.load(ref)
             session = record.session if record.api_url == self.settings.api_url else None
             if session is None:
                 session = await self._client.create_session(task_name="project")
-                record = ProjectRecord(key=key, session=session, api_url=self.settings.api_url)
-                self._projects.save(record)
+                record = ProjectRecord(name=ref.name, session=session, api_url=self.settings.api_url)
+                self._projects.save(ref, record)
+                self._notices.add(f"✅ Connected to NemoVideo and ready (project {ref.name!r}).", project=ref.key)
+            self._projects.remember_last(ref)
             conversation = Conversation(self._client, session, sleep=self._sleep, clock=self._monotonic)
-            project = Project(record=record, conversation=conversation)
-            self._open[key] = project
-            self._resume_interrupted(key)
+            project = Project(ref=ref, record=record, conversation=conversation)
+            self._open[ref.key] = project
+            self._resume_interrupted(ref)
             await on_progress(Progress("Connected and ready.", phase="setup"))
             return project
 
-    def _resume_interrupted(self, key: str, kind: JobKind | None = None) -> Job | None:
-        """Pick up project ``key``'s jobs that a server which is gone left running; returns one of
+    def _resume_interrupted(self, ref: ProjectRef, kind: JobKind | None = None) -> Job | None:
+        """Pick up project ``ref``'s jobs that a server which is gone left running; returns one of
         ``kind`` that is running again (it counts as the project's running job from now on)."""
         found: Job | None = None
         for job in self._jobs.store.all():
-            if job.project != key or not self._jobs.resumable(job):
+            mine = job.principal == ref.principal and job.project == ref.name
+            if not mine or not self._jobs.resumable(job):
                 continue
             try:
                 resumed = self._jobs.resume(job.id)
@@ -175,57 +197,65 @@ class Workspace:
     def _session_replaced(self, session: Session) -> None:
         for project in self._open.values():
             if project.session is session:
-                self._projects.save(project.record)
-                self._notices.tell(
+                self._projects.save(project.ref, project.record)
+                self._notices.add(
                     "The backend no longer had this project's editing session, so a new one was started: "
                     "earlier edits are not on its timeline.",
-                    project=project.key,
+                    project=project.ref.key,
                 )
 
-    def notices(self, key: str | None = None) -> list[str]:
+    def notices(self, ref: ProjectRef | None = None) -> list[str]:
         """Things the user should know that no result says, shown once: damaged saved files that were
-        set aside (anyone may hear those: they are about this machine), and for project ``key`` a
-        session the backend lost (only that project's user: others' timelines are not affected)."""
-        for note in self._client.take_notices():
-            self._notices.tell(note)
-        return self._notices.take(key)
+        set aside (anyone may hear those: they are about this machine), and for project ``ref`` that
+        it is connected, or that the backend lost its session (only that project's user)."""
+        return self._notices.take(ref.key if ref is not None else None)
 
-    def exported_video(self, key: str, render_id: str) -> Path | None:
-        """The MP4 that project ``key`` exported as render ``render_id``, while it is still a file; None
-        for any other id (another project's video answers like one that never existed)."""
-        check_project_key(key)
-        project = self._open.get(key)
-        record = project.record if project is not None else self._projects.load(key)
-        for export in reversed(record.exports):
-            if export.render_id == render_id:
-                path = Path(export.path)
-                return path if path.is_file() else None
-        return None
+    def exported_video(self, ref: ProjectRef, render_id: str) -> Path | None:
+        """The MP4 project ``ref`` exported as ``render_id``, while it is a file; None for any other id."""
+        opened = self._open.get(ref.key)
+        exports = opened.record.exports if opened is not None else self._projects.load(ref).exports
+        found = [Path(export.path) for export in exports if export.render_id == render_id]
+        return found[-1] if found and found[-1].is_file() else None
 
-    def running_job(self, key: str = DEFAULT_PROJECT) -> Job | None:
-        """The job this server is running in project ``key``, if any."""
-        return self._jobs.running(key)
+    def running_job(self, ref: ProjectRef) -> Job | None:
+        """The job this server is running in project ``ref``, if any."""
+        return self._jobs.running(ref.principal, ref.name)
 
-    def lock_holder(self, key: str = DEFAULT_PROJECT) -> Holder | None:
-        """Who (which process, which job) is generating in project ``key``, if anyone."""
-        return self._locks.holder(key)
+    def lock_holder(self, ref: ProjectRef) -> Holder | None:
+        """Who (which process, which job) is generating in project ``ref``, if anyone."""
+        return self._locks.holder(ref.key)
 
     # ------------------------------------------------------------- queries
 
-    async def credits(self) -> CreditsView:
-        """§3.3: available, frozen, total."""
+    async def credits(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> CreditsView:
+        """§3.3: available, frozen, total. Like every first interaction, it sets the project up."""
+        await self.project(ref, on_progress=on_progress)
         return CreditsView.of(await self._client.credits())
 
-    async def state(self, key: str = DEFAULT_PROJECT, *, on_progress: OnProgress = ignore_progress) -> StateView:
+    def history(self, principal: str, *, project: str | None = None, limit: int = 20) -> HistoryView:
+        """The principal's recent jobs (in ``project`` only, when given), newest first."""
+        mine = [
+            job
+            for job in self._jobs.store.all()
+            if job.principal == principal and (project is None or job.project == project)
+        ]
+        return history_view(mine, limit=limit)
+
+    def projects(self, principal: str) -> ProjectsView:
+        """The principal's projects, and the one used when none is named."""
+        records = [self._projects.load(ProjectRef(principal, name)) for name in self._projects.names(principal)]
+        return projects_view(records, self.project_ref(principal).name)
+
+    async def state(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> StateView:
         """§3.4: the timeline summary line plus the tracks as data."""
-        project = await self.project(key, on_progress=on_progress)
+        project = await self.project(ref, on_progress=on_progress)
         return StateView.of(await self._client.state(project.session))
 
     # -------------------------------------------------------------- upload
 
     async def upload(
         self,
-        key: str = DEFAULT_PROJECT,
+        ref: ProjectRef,
         *,
         path: str | None = None,
         url: str | None = None,
@@ -238,8 +268,8 @@ class Workspace:
         if path is not None:
             check_upload_file(path)
         else:
-            check_media_url(str(url))
-        project = await self.project(key, on_progress=on_progress)
+            check_media_url(str(url), backend_url=self.settings.api_url)
+        project = await self.project(ref, on_progress=on_progress)
         if path is not None:
             name = Path(path).name
             async with byte_progress(f"Uploading {name}", "uploading", on_progress) as on_bytes:
@@ -247,10 +277,10 @@ class Workspace:
         else:
             result = await self._client.upload_urls(project.session, [str(url)])
         project.record.uploads.extend(result.files)
-        self._projects.save(project.record)
+        self._projects.save(ref, project.record)
         return UploadView.of(result)
 
-    async def _upload_step(self, key: str, step: UploadStep) -> UploadView:
+    async def _upload_step(self, ref: ProjectRef, step: UploadStep) -> UploadView:
         if step.source is None:
             return UploadView(
                 files=[],
@@ -258,15 +288,15 @@ class Workspace:
                 "http(s) link to one.",
             )
         is_url = _is_url(step.source)
-        return await self.upload(key, path=None if is_url else step.source, url=step.source if is_url else None)
+        return await self.upload(ref, path=None if is_url else step.source, url=step.source if is_url else None)
 
     # ------------------------------------------------------------ requests
 
     async def request(
         self,
         text: str,
+        ref: ProjectRef,
         *,
-        key: str = DEFAULT_PROJECT,
         attachments: Sequence[str] = (),
         output_dir: Path | None = None,
         auto_export: bool = True,
@@ -275,37 +305,58 @@ class Workspace:
         """Route ``text`` and act on it: a message or export (and the steps after it) as one job that
         keeps the user's order; anything else answered now. Refused input sends nothing."""
         plan = route(text, attachments)
-        steps = [_plan_step(step, text) for step in plan.steps]
+        steps = [_plan_step(step, text, self.settings.api_url) for step in plan.steps]
         routed = tuple(step.action.value for step in plan.steps)
+        unknown_file = next(
+            (i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None
+        )
+        if unknown_file is not None and any(isinstance(step, LONG_STEPS) for step in steps[unknown_file:]):
+            # The rest of the request needs a file nobody named: ask for it, and send nothing (a paid
+            # message about a picture the backend never got would be wasted).
+            return await self._answer_now(ref, steps[: unknown_file + 1], routed, on_progress, rest_not_sent=True)
         if not any(isinstance(step, LONG_STEPS) for step in steps):
-            return await self._answer_now(key, steps, routed, on_progress)
-        return await self._start(key, steps, routed, output_dir, auto_export, on_progress)
+            return await self._answer_now(ref, steps, routed, on_progress)
+        return await self._start(ref, steps, routed, output_dir, auto_export, on_progress)
 
     async def send(
         self,
         message: str,
+        ref: ProjectRef,
         *,
-        key: str = DEFAULT_PROJECT,
         output_dir: Path | None = None,
         auto_export: bool = True,
         on_progress: OnProgress = ignore_progress,
     ) -> Outcome:
         """Send ``message`` to the video assistant as it is (not routed)."""
         steps: list[PlanStep] = [SendStep(text=check_message(message))]
-        return await self._start(key, steps, (Action.SSE.value,), output_dir, auto_export, on_progress)
+        return await self._start(ref, steps, (Action.SSE.value,), output_dir, auto_export, on_progress)
+
+    def not_sent(self, text: str, ref: ProjectRef) -> Outcome:
+        """A request the user chose not to pay for, kept as a finished job that sent nothing."""
+        output = JobOutput(message="Not sent: you chose not to spend the credits. Nothing was spent.")
+        request = JobRequest(message=text, routed_to=[Action.SSE.value])
+        return Outcome(job=self._jobs.record(JobKind.GENERATE, ref.principal, ref.name, output, request=request))
 
     async def export(
-        self, *, key: str = DEFAULT_PROJECT, output_dir: Path | None = None, on_progress: OnProgress = ignore_progress
+        self,
+        ref: ProjectRef,
+        *,
+        output_dir: Path | None = None,
+        fresh: bool = False,
+        on_progress: OnProgress = ignore_progress,
     ) -> Outcome:
-        """§3.5: render the timeline and deliver the MP4 (or the export already running for this project)."""
-        return await self._start(key, [ExportStep()], (Action.EXPORT.value,), output_dir, True, on_progress)
+        """§3.5: render the timeline and deliver the MP4 (or the export already running for this project).
+        A timeline exported before, unchanged, is delivered from that export unless ``fresh``."""
+        steps: list[PlanStep] = [ExportStep(fresh=fresh)]
+        return await self._start(ref, steps, (Action.EXPORT.value,), output_dir, True, on_progress)
 
-    async def job(self, job_id: str) -> Outcome:
-        """A job by id; one a previous server left running is resumed here."""
+    async def job(self, job_id: str, principal: str = LOCAL_PRINCIPAL) -> Outcome:
+        """The principal's job by id; one a previous server left running is resumed here. Another
+        principal's job answers exactly as an unknown one."""
         if not is_job_id(job_id):
             raise InputError(f"{job_id[:40]!r} is not a job id; use the job id a generate or export call returned.")
         found = self._jobs.get(job_id)
-        if found is None:
+        if found is None or found.principal != principal:
             raise JobError(f"No job {job_id!r} is known here: check the id (a job is kept for a while after it ends).")
         if not found.finished and not self._jobs.is_live(job_id):
             found = self._jobs.resume(job_id)
@@ -337,23 +388,32 @@ class Workspace:
         return report(outcome, finished, follow_up)
 
     async def _answer_now(
-        self, key: str, steps: Sequence[PlanStep], routed: tuple[str, ...], on_progress: OnProgress
+        self,
+        ref: ProjectRef,
+        steps: Sequence[PlanStep],
+        routed: tuple[str, ...],
+        on_progress: OnProgress,
+        *,
+        rest_not_sent: bool = False,
     ) -> Outcome:
         output = JobOutput()
+        if rest_not_sent:
+            output.not_done = "Nothing else of this request was sent: name the file, then ask again."
         for step in steps:
             match step:
                 case UploadStep():
-                    output.add_upload(await self._upload_step(key, step))
+                    output.add_upload(await self._upload_step(ref, step))
                 case CreditsStep():
-                    output.add_credits(await self.credits())
+                    output.add_credits(CreditsView.of(await self._client.credits()))
                 case StateStep():
-                    output.add_state(await self.state(key, on_progress=on_progress))
-        job = self._jobs.record(JobKind.GENERATE, key, output.finish(), request=JobRequest(routed_to=list(routed)))
+                    output.add_state(await self.state(ref, on_progress=on_progress))
+        request = JobRequest(routed_to=list(routed))
+        job = self._jobs.record(JobKind.GENERATE, ref.principal, ref.name, output.finish(), request=request)
         return Outcome(job=job, routed_to=routed)
 
     async def _start(
         self,
-        key: str,
+        ref: ProjectRef,
         steps: list[PlanStep],
         routed: tuple[str, ...],
         output_dir: Path | None,
@@ -365,28 +425,36 @@ class Workspace:
         dest = checked_output_folder(output_dir if output_dir is not None else self.settings.videos_dir)
         kind = long_work_kind(steps)
         message = next((step.text for step in steps if isinstance(step, SendStep)), None)
-        lock = self._start_locks.setdefault(key, anyio.Lock())
+        lock = self._start_locks.setdefault(ref.key, anyio.Lock())
         async with lock:  # two calls at once: the second must see the first one's job
-            project = await self.project(key, on_progress=on_progress)
-            running = self._jobs.running(key, kind) or self._resume_interrupted(key, kind)
+            project = await self.project(ref, on_progress=on_progress)
+            running = self._jobs.running(ref.principal, ref.name, kind) or self._resume_interrupted(ref, kind)
             if running is not None:
                 same = kind is JobKind.EXPORT or running.request.message == message
                 return Outcome(job=running, routed_to=routed, reused=True, same_request=same)
             job_id = Job.new_id(kind)
             locked = False
             if kind is JobKind.GENERATE:
-                holder = self._locks.acquire(key, job_id)
+                holder = self._locks.acquire(ref.key, job_id)
                 if holder is not None:
                     raise JobError(holder.busy_message())
                 locked = True
             try:
-                first = steps[0]
-                before = await self._client.state(project.session) if isinstance(first, SendStep) else None
+                state = await self._client.state(project.session) if kind is JobKind.GENERATE else None
+                before = state if isinstance(steps[0], SendStep) else None
+                balance = await self._client.credits() if kind is JobKind.GENERATE else None
+                request = JobRequest(message=message, output_dir=str(dest), routed_to=list(routed))
+                if state is not None and balance is not None:
+                    cost = self._estimate(ref, steps, state, balance)
+                    if not cost.affordable:
+                        raise self._out_of_credits(cost)
+                    request.clips, request.edits = cost.clips, cost.edits
                 job = self._jobs.start(
                     kind,
-                    key,
-                    self._work(project, dest, auto_export, before=before, locked=locked),
-                    request=JobRequest(message=message, output_dir=str(dest), routed_to=list(routed)),
+                    ref.principal,
+                    ref.name,
+                    self._work(project, dest, auto_export, before=before, balance=balance, locked=locked),
+                    request=request,
                     steps=steps,
                     before=snapshot(before) if before is not None else None,
                     session_id=project.session.session_id,
@@ -394,31 +462,84 @@ class Workspace:
                 )
             except BaseException:
                 if locked:
-                    self._locks.release(key, job_id)
+                    self._locks.release(ref.key, job_id)
                 raise
         return Outcome(job=job, routed_to=routed)
 
+    async def estimate(self, text: str, ref: ProjectRef, *, attachments: Sequence[str] = ()) -> Estimate | None:
+        """What ``text`` would cost if sent now (None: it is free), against the current balance."""
+        steps = [_plan_step(step, text, self.settings.api_url) for step in route(text, attachments).steps]
+        if not any(isinstance(step, SendStep) for step in steps):
+            return None
+        project = await self.project(ref)
+        state = await self._client.state(project.session)
+        return self._estimate(ref, steps, state, await self._client.credits())
+
+    def _estimate(self, ref: ProjectRef, steps: Sequence[PlanStep], state: SessionState, balance: Credits) -> Estimate:
+        sends = [step for step in steps if isinstance(step, SendStep)]
+        history = [job for job in self._jobs.store.all() if job.credits_spent is not None]
+        empty = not timeline.is_exportable(state.state.draft)
+        return estimate(sends, timeline_empty=empty, available=balance.available, history=history)
+
+    def _out_of_credits(self, cost: Estimate) -> InsufficientCreditsError:
+        """The request is not sent: what it needs, what there is, and the way out for this account."""
+        context = ErrorContext(self.settings.web_url, user_id=self._client.user_id, anonymous=self._client.anonymous)
+        register = context.register_url
+        short = "You're out of credits" if cost.available <= 0 else "Not enough credits"
+        need = f"{short}: this request needs {cost.describe()}. It was not sent and nothing was spent."
+        if register is not None:
+            way_out = f"Register at {register} to keep this project and get more credits, then try again."
+        else:
+            way_out = f"Top up credits in your account ({self.settings.web_url}), then try again."
+        return InsufficientCreditsError(f"{need} {way_out}", register_url=register)
+
     def _work(
-        self, project: Project, dest: Path, auto_export: bool, *, before: SessionState | None, locked: bool
+        self,
+        project: Project,
+        dest: Path,
+        auto_export: bool,
+        *,
+        before: SessionState | None,
+        balance: Credits | None,
+        locked: bool,
     ) -> Work:
         async def work(ctx: JobContext) -> JobOutput:
             try:
-                return await self._runner(project, ctx, dest, auto_export).run(before=before)
+                output = await self._runner(project, ctx, dest, auto_export).run(before=before)
             finally:
                 if locked:
-                    self._locks.release(project.key, ctx.job.id)
+                    self._locks.release(project.ref.key, ctx.job.id)
+            if balance is not None:
+                ctx.job.credits_spent = await self._spent_since(balance)
+            return output
 
         return work
 
+    async def _spent_since(self, balance: Credits) -> int | None:
+        try:
+            now = await self._client.credits()
+        except KlingError:
+            return None  # the work is done; what it cost is only a detail
+        return max(0, balance.available - now.available)
+
     def _runner(self, project: Project, ctx: JobContext, dest: Path, auto_export: bool) -> PlanRunner:
         async def upload(step: UploadStep) -> UploadView:
-            return await self._upload_step(project.key, step)
+            return await self._upload_step(project.ref, step)
 
-        def remember(export: ExportView) -> None:
-            project.record.exports.append(
-                ExportRecord(path=export.path, url=export.url, render_id=export.render_id, task_link=export.task_link)
-            )
-            self._projects.save(project.record)
+        def exported_before(digest: str) -> ExportView | None:
+            for earlier in reversed(project.record.exports):
+                if earlier.draft_digest == digest and Path(earlier.path).is_file():
+                    path = copy_into(dest, Path(earlier.path))  # asked for another folder: a copy, no render
+                    return ExportView.model_validate(
+                        earlier.model_dump(exclude={"draft_digest", "at"}) | {"path": str(path)}
+                    )
+            return None
+
+        def remember(export: ExportView, digest: str | None) -> None:
+            if any(earlier.path == export.path for earlier in project.record.exports):
+                return  # the same file, delivered again
+            project.record.exports.append(ExportRecord(**export.model_dump(), draft_digest=digest))
+            self._projects.save(project.ref, project.record)
 
         return PlanRunner(
             client=self._client,
@@ -427,6 +548,7 @@ class Workspace:
             dest=dest,
             auto_export=auto_export,
             upload=upload,
+            exported_before=exported_before,
             remember_export=remember,
             sleep=self._sleep,
             wall_clock=self._wall_clock,
@@ -445,20 +567,20 @@ class Workspace:
         dest = Path(job.request.output_dir) if job.request.output_dir else self.settings.videos_dir
 
         async def resume(ctx: JobContext) -> JobOutput:
-            project = await self.project(ctx.job.project)
+            project = await self.project(ProjectRef(ctx.job.principal, ctx.job.project))
             # Another process may have started work here since: then this (a recovery or a render,
             # which sends nothing) goes on without the lock rather than take theirs.
-            locked = ctx.job.kind is JobKind.GENERATE and self._locks.acquire(project.key, ctx.job.id) is None
+            locked = ctx.job.kind is JobKind.GENERATE and self._locks.acquire(project.ref.key, ctx.job.id) is None
             try:
                 return await self._runner(project, ctx, dest, auto_export=True).run(resumed=True, cut_at=cut_at)
             finally:
                 if locked:
-                    self._locks.release(project.key, ctx.job.id)
+                    self._locks.release(project.ref.key, ctx.job.id)
 
         return resume
 
 
-def _plan_step(step: Step, text: str) -> PlanStep:
+def _plan_step(step: Step, text: str, backend_url: str) -> PlanStep:
     """The router's ``step`` as a job's step, its input checked (``InputError`` names the fix)."""
     match step.action:
         case Action.SSE:
@@ -472,7 +594,7 @@ def _plan_step(step: Step, text: str) -> PlanStep:
         case Action.UPLOAD:
             if step.source is not None:
                 if _is_url(step.source):
-                    check_media_url(step.source)
+                    check_media_url(step.source, backend_url=backend_url)
                 else:
                     check_upload_file(step.source)
             return UploadStep(source=step.source)

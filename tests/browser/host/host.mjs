@@ -65,6 +65,7 @@ async function turn(name, args = {}, { policy = "basic", resources = true, say =
   const index = trace.turns.length;
   const record = {
     tool: name, ready: false, error: null, resourceMeta: null, result: null, results: {}, calls: [], refused: [], reads: 0,
+    projects: [], // the project each of the view's calls (of tools that take one) and reads named; null: none
     logs: [], sizes: [], messages: [], links: [], modelContext: null,
   };
   trace.turns.push(record);
@@ -128,6 +129,7 @@ async function turn(name, args = {}, { policy = "basic", resources = true, say =
       throw new Error(`Tool ${params.name} is not available to apps`);
     }
     record.calls.push(params.name);
+    if (target.inputSchema?.properties?.project) record.projects.push(params.arguments?.project ?? null);
     const result = await client.callTool(params, { signal: extra?.mcpReq?.signal });
     if (params.name !== "studio_video") record.results[params.name] = result.structuredContent ?? null;
     return result;
@@ -135,6 +137,7 @@ async function turn(name, args = {}, { policy = "basic", resources = true, say =
   if (resources) {
     bridge.onreadresource = async (params, extra) => {
       record.reads += 1;
+      record.projects.push(new URL(params.uri).searchParams.get("project"));
       return client.readResource(params, { signal: extra?.mcpReq?.signal });
     };
     bridge.onlistresources = async (params) => client.listResources(params);

@@ -3,24 +3,24 @@
 - The view, ``ui://kling-ai-30/studio.html`` (``kling_ai_30.studio``), served as
   ``text/html;profile=mcp-app`` with an empty CSP declaration: it loads nothing from anywhere (the
   App SDK and its code are inline; media arrives through the host).
-- ``studio_meta()``: the ``_meta`` that binds a contract tool to the view (``upload``, ``generate``,
-  ``state``, ``export``, ``job``). Hosts without Apps ignore it: their results are unchanged.
+- ``studio_meta()`` (``kling_ai_30.studio``): the ``_meta`` that binds a contract tool to the view
+  (``upload``, ``generate``, ``state``, ``export``, ``job``). Hosts without Apps ignore it.
 - Two app-only tools (``visibility: ["app"]``: the host hides them from the model and only the view
   may call them): ``studio_upload``, a dropped file in chunks (``partial_uploads``), and
   ``studio_video``, one part of an exported MP4 (``video_parts``).
-- The resource template ``kling://video/{render_id}/{part}``: the same parts, for hosts that relay
-  the view's resource reads (the view prefers it; ``Apps`` takes only ``ui://`` resources, so it is
-  registered on the server itself by ``register_video_parts``).
+- The resource template ``kling://video/{render_id}/{part}{?project}``: the same parts, for hosts that
+  relay the view's resource reads (the view prefers it; ``Apps`` takes only ``ui://`` resources, so
+  it is registered on the server itself by ``register_video_parts``).
 
-Every call works on the caller's project, exactly as the contract tools do (``tool_call``): a view's
-calls arrive through the host's own connection.
+Every call works in the caller's project, the one it names or else their last one, exactly as the
+contract tools do (``tool_call``); the view passes on the ``project`` its tool call named.
 """
 
 from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import anyio
 from mcp.server.apps import Apps, ResourceCsp, ResourcePermissions
@@ -32,11 +32,13 @@ from pydantic import Field
 from ...policy import STUDIO_CHUNK_BYTES
 from ...studio import STUDIO_URI, VIDEO_PART_URI, view_html
 from ..tool_call import tool_call
+from ..tools import ProjectName
 from .partial_uploads import UPLOAD_ID, PartialUploads
 from .video_parts import VideoPart, check_render_id, read_part, unknown_video
 from .views import DroppedFileView, VideoPartView
 
 if TYPE_CHECKING:
+    from ...workspace.projects import ProjectRef
     from ...workspace.workspace import Workspace
     from ..host import WorkspaceHost
 
@@ -44,12 +46,6 @@ _BASE64_CHUNK_CHARS = -(-STUDIO_CHUNK_BYTES // 3) * 4
 
 _RECEIVES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 _READS = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-
-
-def studio_meta() -> dict[str, Any]:
-    """A contract tool's ``_meta`` binding it to the studio. The flat ``ui/resourceUri`` key too: it
-    is what claude.ai once read (anthropics/claude-ai-mcp#71), and the official TS helper writes both."""
-    return {"ui": {"resourceUri": STUDIO_URI}, "ui/resourceUri": STUDIO_URI}
 
 
 def studio_apps() -> Apps:
@@ -90,8 +86,9 @@ def studio_apps() -> Apps:
         data: Annotated[
             str, Field(max_length=_BASE64_CHUNK_CHARS, description=f"The chunk, base64 (≤ {STUDIO_CHUNK_BYTES} bytes).")
         ],
+        project: ProjectName = None,
     ) -> Annotated[CallToolResult, DroppedFileView]:
-        async with tool_call(ctx) as call:
+        async with tool_call(ctx, project) as call:
             partials = partials_of(call.workspace)
             partial = partials.add_chunk(call.project, upload_id, name, total_bytes, offset, data)
             if not partial.complete:
@@ -131,8 +128,9 @@ def studio_apps() -> Apps:
         ctx: Context,
         render_id: Annotated[str, Field(min_length=1, max_length=128, description="The export's render_id.")],
         part: Annotated[int, Field(ge=0, description="0 to parts - 1.")],
+        project: ProjectName = None,
     ) -> Annotated[CallToolResult, VideoPartView]:
-        async with tool_call(ctx) as call:
+        async with tool_call(ctx, project) as call:
             piece = await _read_part(call.workspace, call.project, render_id, part)
             return call.result(
                 VideoPartView(
@@ -149,7 +147,7 @@ def studio_apps() -> Apps:
 
 
 def register_video_parts(server: MCPServer[WorkspaceHost]) -> None:
-    """``kling://video/{render_id}/{part}``: a part of an MP4 the caller's project exported."""
+    """``kling://video/{render_id}/{part}{?project}``: a part of an MP4 the caller's project exported."""
 
     @server.resource(
         VIDEO_PART_URI,
@@ -159,16 +157,16 @@ def register_video_parts(server: MCPServer[WorkspaceHost]) -> None:
         "the studio view reads these to play it.",
         mime_type="video/mp4",
     )
-    async def video_part(render_id: str, part: int, ctx: Context) -> bytes:
+    async def video_part(render_id: str, part: int, ctx: Context, project: str | None = None) -> bytes:
         try:
-            async with tool_call(ctx) as call:
+            async with tool_call(ctx, project) as call:
                 return (await _read_part(call.workspace, call.project, render_id, part)).data
         except ToolError as exc:
             raise ResourceError(str(exc)) from None
 
 
-async def _read_part(workspace: Workspace, key: str, render_id: str, part: int) -> VideoPart:
-    path = workspace.exported_video(key, check_render_id(render_id))
+async def _read_part(workspace: Workspace, ref: ProjectRef, render_id: str, part: int) -> VideoPart:
+    path = workspace.exported_video(ref, check_render_id(render_id))
     if path is None:
         raise unknown_video(render_id)
     return await anyio.to_thread.run_sync(read_part, path, render_id, part)

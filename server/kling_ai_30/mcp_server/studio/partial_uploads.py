@@ -7,9 +7,9 @@ the way ``upload`` checks a path (extension, magic bytes, the declared size agai
 go past the declared size, so a client can never make it larger than it said, nor larger than
 200 MB. When the last byte is in, ``upload`` sends the file like any other (its checks run again).
 
-The partial file is private: 0600 in 0700 folders ``<state dir>/studio-uploads/<project>/<upload
-id>/<name>``, where the project key and the upload id are validated and the name is reduced to a
-plain file name, so nothing a client sends can place it anywhere else. It is removed on any
+The partial file is private: 0600 in 0700 folders ``<state dir>/studio-uploads/<principal>/<project>/
+<upload id>/<name>``, where the principal, the project and the upload id are validated names and the
+file name is reduced to a plain one, so nothing a client sends can place it anywhere else. It is removed on any
 refusal, after the upload, when a new upload in the same project replaces it, and after
 ``STUDIO_PARTIAL_UPLOAD_IDLE_S`` without a chunk (a view that was closed never finishes).
 """
@@ -31,7 +31,7 @@ from ...errors import FileTooLargeError, InputError
 from ...policy import MAX_UPLOAD_BYTES, STUDIO_PARTIAL_UPLOAD_IDLE_S, STUDIO_PARTIAL_UPLOADS_MAX
 from ...storage import PRIVATE_FILE_MODE, ensure_private_dir
 from ...timing import Clock
-from ...workspace.projects import check_project_key
+from ...workspace.projects import ProjectRef, check_name
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 """The view's random id for one upload: a plain folder name, never a path."""
@@ -44,7 +44,7 @@ _AGAIN = "drop the file into the studio again"
 class PartialUpload:
     """One file on its way in."""
 
-    key: str
+    ref: ProjectRef
     upload_id: str
     path: Path
     name: str
@@ -63,57 +63,60 @@ class PartialUploads:
     def __init__(self, root: Path, *, clock: Clock = time.time) -> None:
         self.root = root
         self._clock = clock
-        self._partials: dict[str, PartialUpload] = {}
-        """By project key: one upload at a time per project."""
+        self._partials: dict[ProjectRef, PartialUpload] = {}
+        """One upload at a time per project."""
 
-    def add_chunk(self, key: str, upload_id: str, name: str, total_bytes: int, offset: int, data: str) -> PartialUpload:
+    def add_chunk(
+        self, ref: ProjectRef, upload_id: str, name: str, total_bytes: int, offset: int, data: str
+    ) -> PartialUpload:
         """Keep ``data`` (base64) at ``offset`` of upload ``upload_id``; offset 0 starts it. Any refusal
         removes what was kept of it and raises an ``InputError`` that says what to do. A ``complete``
         upload is handed over: no later chunk can touch it, and the caller releases it when done."""
-        check_project_key(key)
+        check_name(ref.principal, "principal")
+        check_name(ref.name)
         if not UPLOAD_ID.match(upload_id):
             raise InputError(f"The studio sent a malformed upload id: {_AGAIN}.")
         try:
             chunk = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
-            self.discard(key, upload_id)
+            self.discard(ref, upload_id)
             raise InputError(
                 f"A piece of {name[:80]!r} arrived damaged (not base64), so it was dropped: {_AGAIN}."
             ) from None
         if offset == 0:
-            partial = self._start(key, upload_id, name, total_bytes, chunk)
+            partial = self._start(ref, upload_id, name, total_bytes, chunk)
         else:
-            found = self._partials.get(key)
+            found = self._partials.get(ref)
             if found is None or found.upload_id != upload_id:
                 raise InputError(f"This upload is unknown here (finished, replaced or expired): {_AGAIN}.")
             partial = found
             try:
                 self._append(partial, total_bytes, offset, chunk)
             except BaseException:
-                self.discard(key, upload_id)
+                self.discard(ref, upload_id)
                 raise
         if partial.complete:
-            del self._partials[key]
+            del self._partials[ref]
         return partial
 
     def release(self, partial: PartialUpload) -> None:
         """Remove a complete upload's file once it has been sent (or refused)."""
         _remove(partial.path.parent)
 
-    def discard(self, key: str, upload_id: str) -> None:
-        """Forget upload ``upload_id`` of project ``key`` and remove its file (if it is that project's)."""
-        partial = self._partials.get(key)
+    def discard(self, ref: ProjectRef, upload_id: str) -> None:
+        """Forget upload ``upload_id`` of project ``ref`` and remove its file (if it is that project's)."""
+        partial = self._partials.get(ref)
         if partial is not None and partial.upload_id == upload_id:
-            del self._partials[key]
+            del self._partials[ref]
             _remove(partial.path.parent)
 
     def sweep(self) -> None:
         """Remove partial uploads idle for too long, this server's and those a previous one left."""
         cutoff = self._clock() - STUDIO_PARTIAL_UPLOAD_IDLE_S
         for partial in [p for p in self._partials.values() if p.touched < cutoff]:
-            self.discard(partial.key, partial.upload_id)
+            self.discard(partial.ref, partial.upload_id)
         kept = {p.path.parent for p in self._partials.values()}
-        for folder in self.root.glob("*/*") if self.root.is_dir() else ():
+        for folder in self.root.glob("*/*/*") if self.root.is_dir() else ():
             with contextlib.suppress(OSError):
                 # The newest write inside, not the folder's own time: a file still growing is not idle.
                 last = max([folder.stat().st_mtime, *(f.stat().st_mtime for f in folder.iterdir())])
@@ -122,10 +125,10 @@ class PartialUploads:
 
     # ------------------------------------------------------------------ steps
 
-    def _start(self, key: str, upload_id: str, name: str, total_bytes: int, chunk: bytes) -> PartialUpload:
-        previous = self._partials.get(key)
+    def _start(self, ref: ProjectRef, upload_id: str, name: str, total_bytes: int, chunk: bytes) -> PartialUpload:
+        previous = self._partials.get(ref)
         if previous is not None:
-            self.discard(key, previous.upload_id)  # one at a time per project: the newer one wins
+            self.discard(ref, previous.upload_id)  # one at a time per project: the newer one wins
         self.sweep()
         # Checked before anything is written: nothing of a refused file is ever kept.
         check_upload_start(name, total_bytes, chunk)
@@ -133,18 +136,19 @@ class PartialUploads:
             raise FileTooLargeError(f"{name[:80]!r} sent more bytes than its declared size: {_AGAIN}.")
         if len(self._partials) >= STUDIO_PARTIAL_UPLOADS_MAX:
             raise InputError("The server is receiving too many dropped files at once: try again in a minute.")
-        folder = self.root / key / upload_id
-        partial = PartialUpload(key, upload_id, folder / _plain_name(name), name, total_bytes, 0, self._clock())
+        folder = self.root / ref.principal / ref.name / upload_id
+        partial = PartialUpload(ref, upload_id, folder / _plain_name(name), name, total_bytes, 0, self._clock())
         try:
-            ensure_private_dir(ensure_private_dir(ensure_private_dir(self.root) / key) / upload_id)
+            for level in (self.root, folder.parent.parent, folder.parent, folder):
+                ensure_private_dir(level)
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
             with os.fdopen(os.open(partial.path, flags, PRIVATE_FILE_MODE), "wb") as handle:
-                self._partials[key] = partial
+                self._partials[ref] = partial
                 handle.write(chunk)
         except FileExistsError:
             raise InputError(f"This upload id is already in use: {_AGAIN}.") from None
         except OSError as exc:
-            self.discard(key, upload_id)
+            self.discard(ref, upload_id)
             raise InputError(f"The server could not keep {name[:80]!r} ({exc.strerror}): {_AGAIN}.") from None
         partial.received_bytes = len(chunk)
         return partial

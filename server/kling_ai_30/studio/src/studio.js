@@ -301,7 +301,9 @@ async function playVideo(video) {
 }
 
 async function partByResource(renderId, part) {
-  const uri = `${CONFIG.videoPartUri.replace("{render_id}", encodeURIComponent(renderId)).replace("{part}", String(part))}`;
+  const uri = CONFIG.videoPartUri.replace("{render_id}", encodeURIComponent(renderId))
+    .replace("{part}", String(part))
+    .replace("{?project}", project ? `?project=${encodeURIComponent(project)}` : "");
   const result = await app.readServerResource({ uri });
   const content = result.contents?.[0];
   if (!content || typeof content.blob !== "string") throw new Error(`part ${part} was empty`);
