@@ -221,7 +221,7 @@ def test_the_studio_works_on_the_2026_protocol_too(chat_factory: Any, protocol: 
     chat: Chat = chat_factory(protocol=protocol)
     host = chat.host()
     assert host["protocol"] == "2026-07-28"
-    assert host["serverCapabilities"]["extensions"] == {"io.modelcontextprotocol/ui": {}}
+    assert host["serverCapabilities"]["extensions"]["io.modelcontextprotocol/ui"] == {}
     view = chat.turn("state", {"project": f"era-{uuid.uuid4().hex[:8]}"})
     view.wait(READY)
     view.wait("!document.getElementById('timeline').hidden")

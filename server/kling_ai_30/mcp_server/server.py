@@ -24,6 +24,7 @@ from ..timing import Clock, Sleep
 from .host import WorkspaceHost
 from .studio.app import register_video_parts, studio_apps
 from .studio.app_only import AppOnlyTools, app_only_names
+from .tasks.extension import TasksExtension
 from .tools import register_tools
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         version=_version(identity),
-        extensions=[studio],
+        extensions=[TasksExtension(), studio],
         middleware=[AppOnlyTools(app_only_names(studio.tools()))],
     )
     register_tools(server)
