@@ -108,3 +108,19 @@ KEEP_PROJECT_HISTORY = 100  # uploads and exports remembered per project (each s
 # Loopback backends (`--local`, `demo`, `sim`, tests) get a new port, hence a new state folder, on
 # most runs: their folders are removed after a day unused, so they do not pile up.
 IDLE_LOOPBACK_STATE_S = 24 * 3600
+
+# --- the studio view (MCP Apps; research memo on issue 12) ---
+# Drop-in upload chunks and video parts per message: 384 KiB, so 512 KiB as base64, half of the
+# ~1 MiB Claude Desktop is reported to accept in one tool result, and small enough that no single
+# postMessage/JSON.parse freezes the view. A multiple of 3 bytes: the parts' base64 strings join
+# into one valid string (the view's data: URL fallback, for hosts whose CSP refuses blob: media).
+STUDIO_CHUNK_BYTES = 3 * 128 * 1024
+# The largest video the view plays from a data: URL (memo §3.4: a 31 MB one loaded in 3-6 s); past
+# it, a host that refuses blob: media gets the file's path instead of a frozen view.
+STUDIO_DATA_URL_MAX_BYTES = 32 * 1024 * 1024
+# Partial drop-in uploads on disk (our choice): one per project (a new one replaces it), at most this
+# many on a server at once, removed after this long without a chunk (a closed view never finishes).
+STUDIO_PARTIAL_UPLOADS_MAX = 8
+STUDIO_PARTIAL_UPLOAD_IDLE_S = 15 * 60
+# The view asks `job` again after at most this long, so the phase it shows is never older than this.
+STUDIO_JOB_POLL_S = 1.0

@@ -22,6 +22,8 @@ from ..redaction import install_log_redaction
 from ..skill import SkillIdentity
 from ..timing import Clock, Sleep
 from .host import WorkspaceHost
+from .studio.app import register_video_parts, studio_apps
+from .studio.app_only import AppOnlyTools, app_only_names
 from .tasks.extension import TasksExtension
 from .tools import register_tools
 
@@ -39,7 +41,9 @@ URLs in the message are uploaded first); `upload` for a local file path or URL; 
 MP4. Long work returns status "running" with a job_id: tell the user it is still working and call
 `job` with that id until status is "done". Never call generate twice for the same request while a
 job runs (that would charge twice). Suggest a 5-second preview before a costly 30-second clip.
-Show the `message` field to the user; never show tokens or raw JSON."""
+Show the `message` field to the user; never show tokens or raw JSON. Hosts that render MCP Apps show
+these tools' results in a studio view, where the user can also drop in a photo (it arrives as an upload
+in the project); elsewhere ask for a file path or a link."""
 
 
 def build_server(
@@ -69,15 +73,18 @@ def build_server(
             finally:
                 host.stop()  # the workspace stops its jobs (they stay resumable) and closes its client
 
+    studio = studio_apps()
     server: MCPServer[WorkspaceHost] = MCPServer(
         name="kling-ai-30",
         title="Kling AI 30-second video (NemoVideo)",
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         version=_version(identity),
-        extensions=[TasksExtension()],
+        extensions=[TasksExtension(), studio],
+        middleware=[AppOnlyTools(app_only_names(studio.tools()))],
     )
     register_tools(server)
+    register_video_parts(server)
     install_log_redaction()
     # httpx logs every request at INFO; on stdio that is noise in the host's log, not news.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -12,21 +12,24 @@ reconnect, a restart or the stateless 2026-07-28 protocol would lose or let anot
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ResourceLink, TextContent
+from mcp.types import CallToolResult, ImageContent, ResourceLink, TextContent
 
 from ..errors import KlingError
 from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
 from ..workspace.projects import LOCAL_PRINCIPAL
 from .host import WorkspaceHost
+from .studio.poster import poster_jpeg
 from .tasks.negotiation import becomes_task, is_task_call
 
 if TYPE_CHECKING:
@@ -60,6 +63,8 @@ class ToolCall:
         if is_task_call(self._ctx.request_context):
             budget = 0.0  # a task: the handle goes back at once (``tasks.extension``), the client polls
         result = await self.workspace.follow(outcome, budget, follow_up, on_progress=self.progress)
+        if result.export is not None:  # the poster is decoded here, off the event loop; the result finds it cached
+            await anyio.to_thread.run_sync(poster_jpeg, Path(result.export.path))
         return self.job_result(result)
 
     def job_result(self, result: JobResult) -> CallToolResult:
@@ -83,15 +88,19 @@ def with_notices(notices: list[str], message: str) -> str:
 
 
 def job_tool_result(result: JobResult) -> CallToolResult:
-    """A ``generate``, ``export`` or ``job`` result: the MP4 linked, an error result when the job failed.
-    A finished task's result is read through here too, so it is what the ``job`` tool says."""
+    """A ``generate``, ``export`` or ``job`` result: the MP4 linked with its poster still, an error result
+    when the job failed. A finished task's result is read through here too, so it is what ``job`` says."""
     video = Path(result.export.path) if result.export is not None else None
-    return tool_result(result, video=video, is_error=result.status == "failed")
+    poster = poster_jpeg(video) if video is not None else None
+    return tool_result(result, video=video, poster=poster, is_error=result.status == "failed")
 
 
-def tool_result(view: View, *, video: Path | None = None, is_error: bool = False) -> CallToolResult:
-    """The message as text (plus a link to the MP4) and the view as structured content, on failure
-    too (``is_error``), so a client always gets the job id and the error type."""
+def tool_result(
+    view: View, *, video: Path | None = None, poster: bytes | None = None, is_error: bool = False
+) -> CallToolResult:
+    """The message as text (plus a link to the MP4 and its ``poster`` still, so the assistant sees what
+    it made) and the view as structured content, on failure too (``is_error``), so a client always
+    gets the job id and the error type."""
     content: list[Any] = [TextContent(type="text", text=view.message)]
     if video is not None and video.exists():
         content.append(
@@ -104,6 +113,8 @@ def tool_result(view: View, *, video: Path | None = None, is_error: bool = False
                 size=video.stat().st_size,
             )
         )
+        if poster is not None:
+            content.append(ImageContent(type="image", data=base64.b64encode(poster).decode(), mime_type="image/jpeg"))
     return CallToolResult(content=content, structured_content=view.model_dump(mode="json"), is_error=is_error)
 
 

@@ -223,6 +223,13 @@ class Workspace:
         whose message reached the backend goes on, marked as asked to stop."""
         return self._jobs.cancel(job_id) if self.saved_job(job_id, principal) is not None else None
 
+    def exported_video(self, ref: ProjectRef, render_id: str) -> Path | None:
+        """The MP4 project ``ref`` exported as ``render_id``, while it is a file; None for any other id."""
+        opened = self._open.get(ref.key)
+        exports = opened.record.exports if opened is not None else self._projects.load(ref).exports
+        found = [Path(export.path) for export in exports if export.render_id == render_id]
+        return found[-1] if found and found[-1].is_file() else None
+
     def running_job(self, ref: ProjectRef) -> Job | None:
         """The job this server is running in project ``ref``, if any."""
         return self._jobs.running(ref.principal, ref.name)
