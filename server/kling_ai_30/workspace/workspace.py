@@ -52,6 +52,7 @@ from ..results import CreditsView, ExportView, StateView, UploadView
 from ..router import Action, Step, route
 from ..skill import SkillIdentity, load_identity
 from ..timing import Clock, Sleep
+from .accounts import Accounts
 from .backend_state import open_backend_state_dir, prune_loopback_backends
 from .history import HistoryView, ProjectsView, history_view, projects_view
 from .outcome import FollowUp, JobResult, Outcome, can_retry, report
@@ -84,6 +85,7 @@ class Workspace:
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.time,
         monotonic: Clock = time.monotonic,
+        accounts: Accounts | None = None,
     ) -> None:
         self.settings = settings
         self.identity = identity or load_identity(settings.skill_dir, skill_source=settings.skill_source)
@@ -99,6 +101,10 @@ class Workspace:
             clock=clock,
             on_session_replaced=self._session_replaced,
         )
+        self._transport = transport
+        self._accounts = accounts or Accounts()
+        self._own_clients: dict[str, BackendClient] = {}
+        """Principals with a NemoVideo account of their own (``accounts``): its client, made on first use."""
         self.state_dir = open_backend_state_dir(settings.state_dir, settings.api_url)
         """This backend's projects, jobs and locks (``backend_state``): another backend never touches them."""
         prune_loopback_backends(settings.state_dir, keep=self.state_dir)
@@ -138,7 +144,25 @@ class Workspace:
 
     async def _close_client(self) -> None:
         with anyio.CancelScope(shield=True):
-            await self._client.aclose()
+            for client in (self._client, *self._own_clients.values()):
+                await client.aclose()
+
+    def _client_of(self, principal: str) -> BackendClient:
+        """The backend client on the account ``principal``'s work uses: the server's, unless ``accounts``
+        gives them their own."""
+        if not self._accounts.has_own(principal):
+            return self._client
+        if principal not in self._own_clients:
+            self._own_clients[principal] = self._accounts.client(
+                principal,
+                self.settings,
+                self.identity,
+                transport=self._transport,
+                sleep=self._sleep,
+                clock=self._wall_clock,
+                on_session_replaced=self._session_replaced,
+            )
+        return self._own_clients[principal]
 
     # ------------------------------------------------------------- projects
 
@@ -157,16 +181,17 @@ class Workspace:
             if ref.key in self._open:
                 return self._open[ref.key]
             await on_progress(Progress("Setting things up...", phase="setup"))
-            await self._client.ensure_credentials()
+            client = self._client_of(ref.principal)
+            await client.ensure_credentials()
             record = self._projects.load(ref)
             session = record.session if record.api_url == self.settings.api_url else None
             if session is None:
-                session = await self._client.create_session(task_name="project")
+                session = await client.create_session(task_name="project")
                 record = ProjectRecord(name=ref.name, session=session, api_url=self.settings.api_url)
                 self._projects.save(ref, record)
                 self._notices.tell(f"✅ Connected to NemoVideo and ready (project {ref.name!r}).", project=ref.key)
             self._projects.remember_last(ref)
-            conversation = Conversation(self._client, session, sleep=self._sleep, clock=self._monotonic)
+            conversation = Conversation(client, session, sleep=self._sleep, clock=self._monotonic)
             project = Project(ref=ref, record=record, conversation=conversation)
             self._open[ref.key] = project
             self._resume_interrupted(ref)
@@ -206,6 +231,10 @@ class Workspace:
         it is connected, or that the backend lost its session (only that project's user)."""
         for note in self._client.take_notices():
             self._notices.tell(note)
+        own = self._own_clients.get(ref.principal) if ref is not None else None
+        if own is not None and ref is not None:  # about their own account's saved token: theirs only
+            for note in own.take_notices():
+                self._notices.tell(note, project=ref.key)
         return self._notices.take(ref.key if ref is not None else None)
 
     def running_job(self, ref: ProjectRef) -> Job | None:
@@ -221,7 +250,7 @@ class Workspace:
     async def credits(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> CreditsView:
         """§3.3: available, frozen, total. Like every first interaction, it sets the project up."""
         await self.project(ref, on_progress=on_progress)
-        return CreditsView.of(await self._client.credits())
+        return CreditsView.of(await self._client_of(ref.principal).credits())
 
     def history(self, principal: str, *, project: str | None = None, limit: int = 20) -> HistoryView:
         """The principal's recent jobs (in ``project`` only, when given), newest first."""
@@ -240,7 +269,7 @@ class Workspace:
     async def state(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> StateView:
         """§3.4: the timeline summary line plus the tracks as data."""
         project = await self.project(ref, on_progress=on_progress)
-        return StateView.of(await self._client.state(project.session))
+        return StateView.of(await self._client_of(ref.principal).state(project.session))
 
     # -------------------------------------------------------------- upload
 
@@ -264,9 +293,11 @@ class Workspace:
         if path is not None:
             name = Path(path).name
             async with byte_progress(f"Uploading {name}", "uploading", on_progress) as on_bytes:
-                result = await self._client.upload_files(project.session, [path], on_progress=on_bytes)
+                result = await self._client_of(ref.principal).upload_files(
+                    project.session, [path], on_progress=on_bytes
+                )
         else:
-            result = await self._client.upload_urls(project.session, [str(url)])
+            result = await self._client_of(ref.principal).upload_urls(project.session, [str(url)])
         project.record.uploads.extend(result.files)
         self._projects.save(ref, project.record)
         return UploadView.of(result)
@@ -367,7 +398,7 @@ class Workspace:
                 case UploadStep():
                     output.add_upload(await self._upload_step(ref, step))
                 case CreditsStep():
-                    output.add_credits(CreditsView.of(await self._client.credits()))
+                    output.add_credits(CreditsView.of(await self._client_of(ref.principal).credits()))
                 case StateStep():
                     output.add_state(await self.state(ref, on_progress=on_progress))
         request = JobRequest(routed_to=list(routed))
@@ -404,8 +435,9 @@ class Workspace:
                 locked = True
             try:
                 first = steps[0]
-                before = await self._client.state(project.session) if isinstance(first, SendStep) else None
-                balance = await self._client.credits() if kind is JobKind.GENERATE else None
+                client = self._client_of(ref.principal)
+                before = await client.state(project.session) if isinstance(first, SendStep) else None
+                balance = await client.credits() if kind is JobKind.GENERATE else None
                 job = self._jobs.start(
                     kind,
                     ref.principal,
@@ -440,14 +472,14 @@ class Workspace:
                 if locked:
                     self._locks.release(project.ref.key, ctx.job.id)
             if balance is not None:
-                ctx.job.credits_spent = await self._spent_since(balance)
+                ctx.job.credits_spent = await self._spent_since(project.ref.principal, balance)
             return output
 
         return work
 
-    async def _spent_since(self, balance: Credits) -> int | None:
+    async def _spent_since(self, principal: str, balance: Credits) -> int | None:
         try:
-            now = await self._client.credits()
+            now = await self._client_of(principal).credits()
         except KlingError:
             return None  # the work is done; what it cost is only a detail
         return max(0, balance.available - now.available)
@@ -463,7 +495,7 @@ class Workspace:
             self._projects.save(project.ref, project.record)
 
         return PlanRunner(
-            client=self._client,
+            client=self._client_of(project.ref.principal),
             project=project,
             ctx=ctx,
             dest=dest,
