@@ -12,7 +12,8 @@ reconnect, a restart or the stateless 2026-07-28 protocol would lose or let anot
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,12 +27,16 @@ from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
 from ..workspace.projects import LOCAL_PRINCIPAL
 from .host import WorkspaceHost
+from .json_logs import log_context
+from .principals import request_principal
 
 if TYPE_CHECKING:
     from ..results import View
     from ..workspace.outcome import JobResult, Outcome
     from ..workspace.projects import ProjectRef
     from ..workspace.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class ToolCall:
@@ -66,6 +71,8 @@ class ToolCall:
         """The message as text (plus a link to the MP4) and the view as structured content, on failure
         too (``is_error``), so a client always gets the job id and the error type."""
         view.message = self.told(view.message)
+        status = getattr(view, "status", None)
+        log.info("answered %s", status or "ok", extra={"job_id": getattr(view, "job_id", None), "status": status})
         content: list[Any] = [TextContent(type="text", text=view.message)]
         if video is not None and video.exists():
             content.append(
@@ -100,16 +107,26 @@ async def tool_call(ctx: Context, project: str | None = None) -> AsyncIterator[T
     except KlingError as exc:  # settings unusable, a bad project name: say so
         raise ToolError(str(exc)) from None
     call = ToolCall(ctx, workspace, principal, ref)
-    try:
-        yield call
-    except KlingError as exc:
-        raise ToolError(call.told(str(exc))) from None
+    with log_context(principal=principal, tool=_tool_name(ctx)):
+        try:
+            yield call
+        except KlingError as exc:
+            log.info("failed: %s", type(exc).__name__)
+            raise ToolError(call.told(str(exc))) from None
 
 
 def principal_of(ctx: Context) -> str:
-    """Who is calling: on stdio the local user; over HTTP the authenticated caller, who is the local
-    user too unless the server was started with several people's tokens."""
-    return LOCAL_PRINCIPAL
+    """Who is calling: on stdio the local user; over HTTP the principal the bearer token belongs to
+    (``principals``) — the local user for the server's own token, each person's name for a
+    ``--tokens-file``, a name from the OAuth subject — and the local user under ``--no-auth``."""
+    principal = request_principal(ctx.request_context.request)
+    return principal if principal is not None else LOCAL_PRINCIPAL
+
+
+def _tool_name(ctx: Context) -> str | None:
+    params = ctx.request_context.params
+    name = params.get("name") if isinstance(params, Mapping) else None
+    return name if isinstance(name, str) else None
 
 
 def _follow_up(job_id: str) -> str:
