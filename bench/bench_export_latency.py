@@ -39,12 +39,13 @@ from pathlib import Path
 import anyio
 from _common import FAST_BACKEND, machine_line, median, percentile, use_private_home, verdict, write_mp4_like
 
-from kling_ai_30.client.backend import BackendClient, ProgressFn
+from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.client.session import Session
+from kling_ai_30.client.transfers import ProgressFn
 from kling_ai_30.config import load_settings
 from kling_ai_30.jobs.schedule import fixed_poll_delays, render_poll_delays
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
-from kling_ai_30.local.store import cdn_root
+from kling_ai_30.local.media.files import cdn_root
 from kling_ai_30.skill import load_identity
 from kling_ai_30.workspace.export import ExportRun
 

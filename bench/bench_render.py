@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kling_ai_30.local import render
-from kling_ai_30.local.backdrop import make_backdrop
-from kling_ai_30.local.music import make_music
+from kling_ai_30.local.media.backdrop.painter import make_backdrop
+from kling_ai_30.local.media.music import make_music
+from kling_ai_30.local.media.render import encoder, renderer
 
 IMAGE_URL = "https://local.invalid/assets/mountain.jpg"
 MUSIC_URL = "https://local.invalid/assets/lofi.wav"
@@ -89,7 +89,7 @@ def make_draft(seconds: float, width: int, height: int, motion: str) -> dict[str
 def run(label: str, draft: dict[str, Any], media: dict[str, Path], out: Path, **kwargs: Any) -> None:
     """Render once and print the figures."""
     start = time.perf_counter()
-    result = render.render_draft(draft, out, resolve_media=media.get, **kwargs)
+    result = renderer.render_draft(draft, out, resolve_media=media.get, **kwargs)
     wall = time.perf_counter() - start
     size = out.stat().st_size
     print(
@@ -103,11 +103,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--motion", default="zoom_in", choices=["zoom_in", "zoom_out", "pan_left", "pan_right", "none"])
-    parser.add_argument("--preset", default=render.X264_PRESET, help="x264 preset to try (default: the renderer's)")
-    parser.add_argument("--crf", type=int, default=render.X264_CRF)
+    parser.add_argument("--preset", default=encoder.X264_PRESET, help="x264 preset to try (default: the renderer's)")
+    parser.add_argument("--crf", type=int, default=encoder.X264_CRF)
     parser.add_argument("--keep", type=Path, help="copy the 1080p output here")
     args = parser.parse_args()
-    render.X264_PRESET, render.X264_CRF = args.preset, args.crf
+    encoder.X264_PRESET, encoder.X264_CRF = args.preset, args.crf
     print(f"cores: {os.cpu_count()}, x264 preset {args.preset}, crf {args.crf}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child:
         return child_main(args)
 
-    from kling_ai_30.local.store import cdn_root
+    from kling_ai_30.local.media.files import cdn_root
 
     print(f"machine: {machine_line()}")
     results: dict[str, list[dict[str, Any]]] = {case: [] for case in CASES}

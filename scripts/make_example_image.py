@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from kling_ai_30.local.backdrop import backdrop_image
+from kling_ai_30.local.media.backdrop.painter import backdrop_image
 
 TARGET = Path(__file__).resolve().parents[1] / "server/kling_ai_30/local/assets/mountain.jpg"
 

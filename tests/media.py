@@ -33,6 +33,6 @@ def probe(path: Path) -> Probe:
 
 
 def make_image(path: Path, prompt: str = "mountain landscape", size: tuple[int, int] = (320, 180)) -> Path:
-    from kling_ai_30.local.backdrop import make_backdrop
+    from kling_ai_30.local.media.backdrop.painter import make_backdrop
 
     return make_backdrop(prompt, size[0], size[1], path)

@@ -6,7 +6,14 @@ import json
 import stat
 from pathlib import Path
 
-from kling_ai_30.storage import atomic_write_json, ensure_private_dir, load_json, sweep_temporary
+from kling_ai_30.storage import (
+    atomic_write_json,
+    ensure_private_dir,
+    load_json,
+    set_aside,
+    set_aside_copies,
+    sweep_temporary,
+)
 
 
 def test_writes_are_private_and_leave_no_temporary_files(tmp_path: Path) -> None:
@@ -76,3 +83,15 @@ def test_killed_writes_leftovers_are_swept_but_fresh_ones_kept(tmp_path: Path) -
     os.utime(old, (two_hours_ago, two_hours_ago))
     assert sweep_temporary(tmp_path) == 1
     assert not old.exists() and fresh.exists()
+
+
+def test_a_file_damaged_twice_in_one_second_keeps_both_set_aside_copies(tmp_path: Path) -> None:
+    target = tmp_path / "client_id"
+    target.write_text("first damage")
+    first = set_aside(target)
+    target.write_text("second damage")
+    second = set_aside(target)
+    assert first != second and not target.exists()
+    assert (first.read_text(), second.read_text()) == ("first damage", "second damage")
+    assert set_aside_copies(target) == sorted([first, second])
+    assert set_aside_copies(tmp_path / "[odd] name") == []  # glob characters in a name are plain text

@@ -22,7 +22,7 @@ from typing import Any
 _EXPORTS = {
     "BackendClient": "kling_ai_30.client.backend",
     "ConfigError": "kling_ai_30.errors",
-    "Conversation": "kling_ai_30.chat.conversation",
+    "Conversation": "kling_ai_30.conversation.turn",
     "InputError": "kling_ai_30.errors",
     "KlingError": "kling_ai_30.errors",
     "RoutePlan": "kling_ai_30.router",

@@ -25,7 +25,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .errors import ConfigError
-from .policy import DEFAULT_API_URL, DEFAULT_WEB_URL
+from .policy import CONFIRM_SHARE_DEFAULT, DEFAULT_API_URL, DEFAULT_WEB_URL
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,14 @@ ENV_VARS: dict[str, str] = {
     "KLING_SKILL_DIR": "skill_dir",
     "KLING_OUTPUT_DIR": "output_dir",
     "KLING_LANGUAGE": "language",
+    "KLING_CONFIRM_SHARE": "confirm_share",
 }
 # Read by ``kling-ai-30 chat`` only (with the Anthropic SDK's own ANTHROPIC_API_KEY): not a setting.
 CLAUDE_MODEL_ENV = "KLING_CLAUDE_MODEL"
 _UNEXPANDED = re.compile(r"\$\{[^}]*\}")
 # What the settings file may hold. Secrets are deliberately absent: a token lives in the
 # environment or the private token cache, never in a file a user might share.
-FILE_KEYS = frozenset({"api_url", "web_url", "output_dir", "language", "skill_source"})
+FILE_KEYS = frozenset({"api_url", "web_url", "output_dir", "language", "skill_source", "confirm_share"})
 
 
 class Settings(BaseModel):
@@ -72,6 +73,9 @@ class Settings(BaseModel):
     """Where exported videos go (``KLING_OUTPUT_DIR``); default under the user data dir."""
     language: str = Field(default_factory=lambda: _language_from_locale(os.environ))
     """Language code sent when a session is created (``KLING_LANGUAGE``; else from the locale)."""
+    confirm_share: float | None = Field(default=CONFIRM_SHARE_DEFAULT, gt=0)
+    """A paid request estimated above this share of the balance is confirmed once where the client
+    can ask (``KLING_CONFIRM_SHARE``; ``off`` never asks)."""
 
     config_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_config_dir(APP_DIR_NAME)))
     nemo_config_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_config_dir(NEMO_DIR_NAME)))
@@ -117,6 +121,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         if raw:
             values[field] = raw
     values.update({key: value for key, value in overrides.items() if value is not None})
+    if str(values.get("confirm_share", "")).strip().lower() in ("off", "no", "never", "false"):
+        values["confirm_share"] = None
     values.setdefault("language", _language_from_locale(env))
     if "api_url" in values:
         values["api_url"] = _clean_base_url(str(values["api_url"]), "NEMO_API_URL")

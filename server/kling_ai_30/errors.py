@@ -22,8 +22,9 @@ KlingError
  ├─ BackendUnavailableError        no answer: connection refused, DNS, timeout (``may_have_arrived``)
  │   └─ MessageInFlightError       a chat message may be on the backend, but no stream came back
  ├─ StreamError                    the chat stream broke or carried an error
- ├─ JobError                       an unknown job id, or a job that cannot continue
- └─ RenderTimeoutError             a render outlived the wait; it may still finish (the job resumes it)
+ ├─ TurnFailedError                a chat message's outcome never showed: no reply, and the state did not change
+ ├─ RenderTimeoutError             the render did not finish within the wait; the job can resume it
+ └─ JobError                       an unknown job id, or a job that cannot continue
 ```
 """
 
@@ -158,9 +159,13 @@ class StreamError(KlingError):
     """The chat stream broke, was malformed, or carried an error from the backend."""
 
 
-class JobError(KlingError):
-    """A job id that is unknown, or a job that cannot continue."""
+class TurnFailedError(KlingError):
+    """The turn did not complete and the state shows no change; the message was not re-sent."""
 
 
 class RenderTimeoutError(KlingError):
     """The render did not finish within the wait; it may still finish, and the job can resume."""
+
+
+class JobError(KlingError):
+    """A job id that is unknown, or a job that cannot continue."""

@@ -57,6 +57,13 @@ SILENT_REPLY_POLL_EVERY_S = 2.0
 CREDITS_PER_GENERATED_CLIP = 100
 CREDITS_PER_EDIT = 50
 CREDITS_PER_EXPORT = 0
+# Once this machine has seen what clips and edits cost on a backend, the median of the latest this
+# many is the estimate instead (our choice: recent enough to follow a price change, enough to
+# smooth one odd request).
+ESTIMATE_FROM_LAST_JOBS = 5
+# A paid request estimated above this share of the balance is confirmed once, where the client can
+# ask (MCP elicitation); the setting `confirm_share` (KLING_CONFIRM_SHARE, "off" turns it off).
+CONFIRM_SHARE_DEFAULT = 0.5
 
 # --- export (skill text: "Export"; api notes §3.10 conflict on cadence) ---
 # The skill text polls every 30 s, which wastes up to 30 s per export. We poll fast while a

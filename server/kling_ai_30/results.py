@@ -17,7 +17,7 @@ from . import timeline
 from .client.models import Credits, SessionState, UploadedFile, UploadResult
 
 if TYPE_CHECKING:
-    from .chat.conversation import Reply
+    from .conversation.turn import Reply
 
 
 class View(BaseModel):

@@ -16,6 +16,7 @@ import stat
 import tempfile
 import time
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
+CORRUPT_MARK = ".corrupt-"
+"""Between a damaged file's name and the time it was set aside."""
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -100,7 +103,13 @@ def load_json(path: Path) -> Loaded:
     try:
         return Loaded(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" thousands deep
-        return Loaded(None, set_aside=set_aside(path))
+        try:
+            aside = set_aside(path)
+        except OSError:
+            log.warning("%s is corrupt and could not be moved aside; ignoring it", path)
+            return Loaded(None)
+        log.warning("%s was corrupt; moved it to %s and started afresh", path, aside)
+        return Loaded(None, set_aside=aside)
 
 
 def read_small_text(path: Path, *, limit: int = 4096) -> str | None:
@@ -112,23 +121,6 @@ def read_small_text(path: Path, *, limit: int = 4096) -> str | None:
     return raw[:limit].decode("utf-8", errors="replace").strip() or None
 
 
-def set_aside(path: Path) -> Path | None:
-    """Rename a damaged file to ``<name>.corrupt-<time>`` (so it is neither lost nor read again);
-    returns where it went, or None when it could not be moved."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-    number = 1
-    while aside.exists():  # another damaged copy this second: keep both
-        aside, number = path.with_name(f"{path.name}.corrupt-{stamp}-{number}"), number + 1
-    try:
-        os.replace(path, aside)
-    except OSError:
-        log.warning("%s is damaged and could not be moved aside; ignoring it", path)
-        return None
-    log.warning("%s was damaged; moved it to %s", path, aside)
-    return aside
-
-
 def _read_regular_file(path: Path) -> bytes:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     try:
@@ -138,6 +130,27 @@ def _read_regular_file(path: Path) -> bytes:
             return handle.read()
     finally:
         os.close(fd)
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged ``path`` to ``<name>.corrupt-<time>`` beside it, never over an earlier copy;
+    returns where it went (``OSError`` when it cannot be moved)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}-{number}")
+    os.replace(path, aside)
+    return aside
+
+
+def set_aside_copies(path: Path) -> list[Path]:
+    """The copies of ``path`` that ``set_aside`` made and nobody has removed, oldest first."""
+    try:
+        return sorted(path.parent.glob(f"{glob_escape(path.name)}{CORRUPT_MARK}*"))
+    except OSError:
+        return []
 
 
 def sweep_temporary(directory: Path, *, older_than_s: float = 3600.0) -> int:

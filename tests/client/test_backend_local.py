@@ -31,7 +31,7 @@ from kling_ai_30.errors import (
     UnsupportedFileError,
 )
 from kling_ai_30.local import LocalBackend
-from kling_ai_30.local.store import RecordedRequest
+from kling_ai_30.local.state.records import RecordedRequest
 from kling_ai_30.skill import SkillIdentity, load_identity
 from tests.local.conftest import mp4_bytes, png_bytes, wav_bytes
 from tests.media import make_image, probe

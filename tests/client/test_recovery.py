@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -419,3 +421,84 @@ async def test_a_token_call_that_could_not_connect_is_retried_with_backoff() -> 
     async with make_client(fake, sleeps=sleeps) as client:
         assert (await client.credits()).available == 90
     assert fake.paths().count(TOKEN_PATH) == 3 and sleeps.calls == [0.5, 1.0]
+
+
+# --- one recovery path for every kind of request --------------------------------------------
+
+SSE_OK = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=b'data: {"content": {}}\n\n')
+
+
+async def _rest(client: BackendClient, tmp_path: Path) -> object:
+    return await client.credits()
+
+
+async def _stream(client: BackendClient, tmp_path: Path) -> object:
+    async with client.chat_stream(Session(session_id="77"), "hi") as chunks:
+        return b"".join([chunk async for chunk in chunks])
+
+
+async def _backend_download(client: BackendClient, tmp_path: Path) -> object:
+    return await client.download_render_fallback("render_1", tmp_path, "clip")
+
+
+PATHS_TAKEN = [
+    pytest.param(_rest, ("GET", "/api/credits/balance/simple"), ok({"available": 1}), id="rest-call"),
+    pytest.param(_stream, ("POST", "/run_sse"), SSE_OK, id="chat-stream"),
+    pytest.param(
+        _backend_download,
+        ("GET", "/api/render/proxy/render_1/download"),
+        httpx.Response(200, content=MP4_BYTES),
+        id="backend-download",
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_of", "route", "success"), PATHS_TAKEN)
+async def test_every_kind_of_request_renews_a_rejected_token_once_and_goes_through(
+    tmp_path: Path, request_of: Callable[..., Any], route: tuple[str, str], success: httpx.Response
+) -> None:
+    fake = FakeBackend()
+    fake.queue(*route, fail(1001, status=401), success)
+    async with make_client(fake) as client:
+        await request_of(client, tmp_path)
+    assert fake.tokens_issued == 2 and fake.paths().count(route[1]) == 2
+    assert fake.requests[-1].headers["authorization"] == "Bearer nmv_usr_fake0002"
+
+
+@pytest.mark.parametrize(("request_of", "route", "success"), PATHS_TAKEN)
+async def test_every_kind_of_request_raises_a_token_rejected_again_after_its_one_renewal(
+    tmp_path: Path, request_of: Callable[..., Any], route: tuple[str, str], success: httpx.Response
+) -> None:
+    fake = FakeBackend()
+    fake.queue(*route, fail(1001, status=401), fail(1001, status=401), success)
+    async with make_client(fake) as client:
+        with pytest.raises(TokenExpiredError):
+            await request_of(client, tmp_path)
+    assert fake.tokens_issued == 2 and fake.paths().count(route[1]) == 2
+
+
+@pytest.mark.parametrize(("request_of", "route", "success"), PATHS_TAKEN)
+async def test_no_request_swaps_a_rejected_user_token_for_an_anonymous_one(
+    tmp_path: Path, request_of: Callable[..., Any], route: tuple[str, str], success: httpx.Response
+) -> None:
+    fake = FakeBackend()
+    fake.queue(*route, fail(1001, status=401), success)
+    settings = load_settings({"NEMO_TOKEN": "nmv_usr_mine"}, api_url="http://backend.test")
+    async with make_client(fake, settings) as client:
+        with pytest.raises(TokenExpiredError, match="NEMO_TOKEN"):
+            await request_of(client, tmp_path)
+    assert fake.tokens_issued == 0 and fake.paths().count(route[1]) == 1
+
+
+async def test_a_stream_to_a_lost_session_is_opened_once_more_in_its_replacement() -> None:
+    fake = FakeBackend()
+    fake.queue("POST", "/run_sse", fail(1002, status=404), SSE_OK, fail(1002, status=404), fail(1002, status=404))
+    session = Session(session_id="77")
+    async with make_client(fake) as client:
+        async with client.chat_stream(session, "hi") as chunks:
+            assert b"".join([chunk async for chunk in chunks])
+        with pytest.raises(SessionNotFoundError):  # a second loss in one request is not recovered again
+            async with client.chat_stream(session, "again"):
+                pass
+    sent_to = [json.loads(r.content)["session_id"] for r in fake.requests if r.url.path == "/run_sse"]
+    assert sent_to == ["77", "1001", "1001", "1002"] and session.replacements == 2

@@ -4,6 +4,7 @@ per project, the user's steps in the user's order, and jobs picked up after a re
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -98,7 +99,8 @@ async def test_credits_asked_after_a_generation_are_shown_with_its_result(mcp: C
 
 
 async def test_export_now_then_an_edit_exports_before_the_edit(mcp: Client, backend: LocalBackend) -> None:
-    await mcp.call_tool("generate", {"message": GENERATE, "wait_seconds": 60})
+    made = await mcp.call_tool("generate", {"message": GENERATE, "wait_seconds": 60})
+    Path((made.structured_content or {})["export"]["path"]).unlink()  # so "export it now" has to render
     before = len(backend.store.requests())
     result = await mcp.call_tool("generate", {"message": "export it now, then add music", "wait_seconds": 60})
     assert not result.is_error, text_of(result)
@@ -152,7 +154,8 @@ async def test_a_job_resumed_after_a_restart_finishes_its_step_and_never_sends_a
     connect: Callable[..., Any], backend: LocalBackend
 ) -> None:
     async with connect() as client:
-        await client.call_tool("generate", {"message": GENERATE, "wait_seconds": 60})
+        made = await client.call_tool("generate", {"message": GENERATE, "wait_seconds": 60})
+        Path((made.structured_content or {})["export"]["path"]).unlink()  # so "export it now" has to render
         backend.faults.stall_renders(times=None)
         started = await client.call_tool("generate", {"message": "export it now, then add music", "wait_seconds": 0.3})
         data = started.structured_content

@@ -220,7 +220,7 @@ async def test_a_plan_blocked_export_says_it_is_not_about_credits(mcp: Client, b
     await mcp.call_tool("generate", {"message": "generate a 5-second video of rain", "wait_seconds": 60})
     backend.faults.block_export(times=None)
     backend.configure()  # no-op: the auto-export above already happened before the block
-    result = await mcp.call_tool("export", {"wait_seconds": 30})
+    result = await mcp.call_tool("export", {"wait_seconds": 30, "new_render": True})
     assert result.is_error
     message = text_of(result)
     assert "not credits" in message and "upgrade your plan" in message
@@ -290,7 +290,7 @@ async def test_a_render_resumes_after_a_server_restart(connect: Callable[..., An
     async with connect() as client:
         await client.call_tool("generate", {"message": "generate a 5-second video of a river", "wait_seconds": 60})
         backend.faults.stall_renders(times=None)
-        started = await client.call_tool("export", {"wait_seconds": 0.3})
+        started = await client.call_tool("export", {"wait_seconds": 0.3, "new_render": True})
         assert started.structured_content is not None
         job_id = started.structured_content["job_id"]
         assert started.structured_content["status"] == "running"

@@ -137,10 +137,10 @@ async def test_no_credits_is_refused_before_any_work_with_the_next_step_for_the_
         assert "out of credits" in message and "/register?bind=anon_" in message
     else:
         assert "Top up credits in your account" in message and "register" not in message.lower()
-    # Refused before any work: the one message was turned away (2001) and nothing was charged.
-    assert messages_sent(backend) == 1 and credits_spent(backend) == 0 and render_submits(backend) == 0
-    job = only_job_of(private_home, "generate")
-    assert job["status"] == "failed" and job["error"]["code"] == 2001
+    # Refused before any work: the balance cannot cover the estimate, so nothing was sent or charged.
+    assert messages_sent(backend) == 0 and credits_spent(backend) == 0 and render_submits(backend) == 0
+    assert "not sent" in message and "nothing was spent" in message
+    assert read_disk(private_home).jobs == {}
 
 
 # ---------------------------------------------------------------------------------- export
@@ -153,7 +153,7 @@ async def test_a_plan_blocked_export_says_it_is_the_plan_not_credits_and_is_not_
     exports_before = len(read_disk(private_home).project["exports"])
     submitted = render_submits(backend)
     backend.faults.block_export(times=None)
-    message = await refused(mcp, "export", wait_seconds=30)
+    message = await refused(mcp, "export", wait_seconds=30, new_render=True)
     assert "not credits" in message and "upgrade your plan" in message
     assert render_submits(backend) == submitted + 1
     job = only_job_of(private_home, "export")
@@ -184,7 +184,7 @@ async def test_a_failed_render_is_retried_once_with_a_new_id(
     await generated(mcp)
     submitted, polled = render_submits(backend), polled_render_ids(backend)
     backend.faults.fail_renders(times=failures, error="GPU node lost")
-    result = await mcp.call_tool("export", {"wait_seconds": 60})
+    result = await mcp.call_tool("export", {"wait_seconds": 60, "new_render": True})
     new_ids = polled_render_ids(backend) - polled
     assert render_submits(backend) == submitted + 2 and len(new_ids) == 2
     job = only_job_of(private_home, "export")
@@ -207,7 +207,7 @@ async def test_a_render_that_never_finishes_stops_waiting_after_the_bound_and_th
     await generated(mcp)
     submitted, polled = render_submits(backend), polled_render_ids(backend)
     backend.faults.stall_renders(times=None)
-    message = await refused(mcp, "export", wait_seconds=60)
+    message = await refused(mcp, "export", wait_seconds=60, new_render=True)
     assert "has not finished after 15 minutes" in message and "ask for this job again" in message
     job = only_job_of(private_home, "export")
     assert job["id"] in message and job["status"] == "failed" and job["error"]["type"] == "RenderTimeoutError"
@@ -464,7 +464,7 @@ def test_the_command_line_survives_the_same_faults_with_exit_codes(
     exit_code, out, err = cli(*argv, capsys=capsys)
     assert exit_code == code, out + err
     assert said in out + err
-    assert messages_sent(backend) - sent == (1 if fault in ("stream_error", "no_credits") else 0)
+    assert messages_sent(backend) - sent == (1 if fault == "stream_error" else 0)  # no credits: refused unsent
     assert render_submits(backend) == (1 if fault == "block_export" else 0)  # refused once, never retried
     read_disk(private_home)
 
@@ -477,7 +477,7 @@ def test_the_command_line_names_the_registered_next_step_when_credits_run_out(
     exit_code, out, err = cli("generate", "--no-export", GENERATE, capsys=capsys)
     assert exit_code == 1 and "Top up credits in your account" in out + err
     assert user.token not in out + err
-    assert messages_sent(backend) == 1 and credits_spent(backend) == 0
+    assert messages_sent(backend) == 0 and credits_spent(backend) == 0
 
 
 def test_the_command_line_reports_an_unreachable_backend_with_exit_1(

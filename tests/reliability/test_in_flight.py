@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from kling_ai_30.chat.conversation import Conversation, Status, TurnFailedError
 from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.config import load_settings
-from kling_ai_30.errors import BackendUnavailableError, MessageInFlightError
+from kling_ai_30.conversation.turn import Conversation, Status
+from kling_ai_30.errors import BackendUnavailableError, MessageInFlightError, TurnFailedError
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.skill import load_identity
 

@@ -9,9 +9,9 @@ import anyio
 import httpx
 import pytest
 
-from kling_ai_30.chat.conversation import Conversation
 from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.config import load_settings
+from kling_ai_30.conversation.turn import Conversation
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.skill import load_identity
 from kling_ai_30.workspace.export import ExportRun

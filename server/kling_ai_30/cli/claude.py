@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
-from ..claude_chat import ChatCallbacks, ClaudeChat, api_problem, default_model
+from ..assistant import ChatCallbacks, ClaudeChat, api_problem, default_model
 from ..skill import read_skill_text, skill_body
 from .exit_codes import EXIT_OK, EXIT_USAGE
 

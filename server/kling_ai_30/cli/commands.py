@@ -277,7 +277,9 @@ async def _generate(args: argparse.Namespace, workspace: Workspace, ref: Project
 
 async def _export(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
     progress = _progress(args)
-    outcome = await workspace.export(ref, output_dir=_output_dir(args), on_progress=_shown_on(progress))
+    outcome = await workspace.export(
+        ref, output_dir=_output_dir(args), fresh=args.new_render, on_progress=_shown_on(progress)
+    )
     return await _follow(args, workspace, state, outcome, progress)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..policy import DEFAULT_HTTP_PORT
 from ..redaction import install_log_redaction
+from .arguments import wait_seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--attach", action="append", default=[], metavar="PATH", help="upload this file first")
     generate.add_argument("--output-dir", help="where an exported MP4 goes")
     generate.add_argument("--no-export", action="store_true", help="do not export even if the video is ready")
-    generate.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    generate.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
 
     upload = sub.add_parser("upload", parents=[common], help="upload images, clips or audio (paths or URLs)")
     upload.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
@@ -105,11 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", parents=[common], help="render and download the MP4")
     export.add_argument("--output-dir", help="where the MP4 goes (default: your kling-ai-30 videos folder)")
-    export.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    export.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
+    export.add_argument(
+        "--new-render", action="store_true", help="render again even if the timeline was exported unchanged"
+    )
 
     job = sub.add_parser("job", parents=[common], help="follow a job that was interrupted or is still running")
     job.add_argument("job_id")
-    job.add_argument("--wait", type=float, help="stop waiting after this many seconds")
+    job.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds")
 
     demo = sub.add_parser("demo", parents=[common], help="the whole job offline: image in, 1080p MP4 out")
     demo.add_argument("--output-dir", help="where the MP4 goes")

@@ -7,7 +7,9 @@ expired (or is about to) or the backend rejects it (1001), always with the same 
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,12 +18,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from ..errors import APIError
+from ..errors import APIError, ConfigError
+from ..notices import Notices
 from ..policy import ANONYMOUS_TOKEN_TTL_S, CLIENT_ID_MAX_LEN, TOKEN_EXPIRY_MARGIN_S
 from ..redaction import register_secret
-from ..storage import atomic_write_json, atomic_write_text, load_json
+from ..storage import atomic_write_json, atomic_write_text, load_json, set_aside, set_aside_copies
 
 _CLIENT_ID_OK = re.compile(rf"^[A-Za-z0-9._:\-]{{1,{CLIENT_ID_MAX_LEN}}}$")
+_CLIENT_ID_FILE_MAX_BYTES = 4096  # an id and a newline; more is not a client id file
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,15 @@ class Credentials:
 
 
 class ClientIdStore:
-    """``NEMO_CLIENT_ID`` if set, else the id persisted at ``<config>/nemovideo/client_id``."""
+    """``NEMO_CLIENT_ID`` if set, else the id persisted at ``<config>/nemovideo/client_id``.
+
+    The id is who an anonymous user is: their free credits and their registration link hang on it.
+    So a damaged file is never quietly replaced by a new id (that would make the user a stranger
+    with no credits). It is set aside like any damaged file, and every request that needs the id
+    is refused with a ``ConfigError`` naming the two ways out, until the user takes one: put the
+    id back (or set ``NEMO_CLIENT_ID``), or delete the set-aside copy to start as a new user. Only
+    a missing file with nothing set aside, the first run, gets a new id.
+    """
 
     def __init__(self, path: Path, *, from_env: str | None = None) -> None:
         self.path = path
@@ -60,17 +72,63 @@ class ClientIdStore:
     def regenerate(self) -> str:
         """A fresh id, persisted (the backend said the old one was missing or unusable)."""
         self._from_env = None
-        self._cached = self._create()
+        self._cached = self._write_new()
         return self._cached
 
     def _read(self) -> str | None:
+        """The persisted id; None when there is no file. A damaged file is set aside and refused."""
         try:
-            value = self.path.read_text(encoding="utf-8").strip()
-        except (FileNotFoundError, UnicodeDecodeError, IsADirectoryError):
+            # Not blocking: a pipe planted where the file should be must not hang every request.
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
             return None
-        return value if _CLIENT_ID_OK.match(value) else None
+        except OSError as exc:
+            raise ConfigError(
+                f"The NemoVideo client id in {self.path} cannot be read ({exc.strerror or type(exc).__name__}): "
+                "fix the file's permissions, or set NEMO_CLIENT_ID to your client id."
+            ) from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                problem = "it is not a regular file"
+            else:
+                raw = os.read(fd, _CLIENT_ID_FILE_MAX_BYTES)
+                value = raw.decode("utf-8", errors="replace").strip()
+                if _CLIENT_ID_OK.match(value):
+                    return value
+                problem = "it is empty" if not value else "it does not hold a client id"
+        finally:
+            os.close(fd)
+        raise self._damaged(problem)
+
+    def _damaged(self, problem: str) -> ConfigError:
+        try:
+            aside = set_aside(self.path)
+        except OSError as exc:
+            return ConfigError(
+                f"The NemoVideo client id in {self.path} is damaged ({problem}) and could not be set aside "
+                f"({exc.strerror}). Put your client id back into that file (or set NEMO_CLIENT_ID to it), or "
+                "delete the file to start as a new anonymous user, which loses the credits and registration "
+                "link of the old id."
+            )
+        return self._refusal(f"is damaged ({problem}); it was moved to {aside}", [aside])
 
     def _create(self) -> str:
+        """A new id for the first run; refused when an earlier id was set aside and not settled."""
+        copies = set_aside_copies(self.path)
+        if copies:
+            raise self._refusal("was set aside as damaged earlier and has not been restored", copies)
+        return self._write_new()
+
+    def _refusal(self, what_happened: str, copies: list[Path]) -> ConfigError:
+        shown = ", ".join(str(c) for c in copies)
+        return ConfigError(
+            f"The NemoVideo client id in {self.path} {what_happened}. A new id would make you a new anonymous "
+            "NemoVideo user and lose the old one's credits and registration link, so none was made. Either put "
+            f"your client id back into {self.path} (or set NEMO_CLIENT_ID to it), or delete {shown} to start "
+            "as a new anonymous user."
+        )
+
+    def _write_new(self) -> str:
         value = str(uuid.uuid4())
         # The file holds only the id (skill text); other NemoVideo skills read the same file.
         atomic_write_text(self.path, value + "\n", mode=0o600)
@@ -80,10 +138,10 @@ class ClientIdStore:
 class TokenCache:
     """Anonymous tokens by backend URL, in one 0600 JSON file under a 0700 directory."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, notices: Notices | None = None) -> None:
         self.path = path
-        self.notices: list[str] = []
-        """Human-readable notes about a damaged cache that was set aside, for the next result."""
+        self.notices = notices if notices is not None else Notices()
+        """Where a damaged cache that was set aside is reported (machine-wide: it is this machine's file)."""
 
     def load(self, api_url: str) -> Credentials | None:
         entries = self._entries()
@@ -118,7 +176,7 @@ class TokenCache:
         loaded = load_json(self.path)
         problem = loaded.problem("The saved NemoVideo token")
         if problem is not None:
-            self.notices.append(f"{problem}; a new one is used.")
+            self.notices.add(f"{problem}; a new one is used.")
         return loaded.value if isinstance(loaded.value, dict) else {}
 
 

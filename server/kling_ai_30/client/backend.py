@@ -4,16 +4,18 @@ Cross-cutting behaviour lives here once (DESIGN.md "Backend client"):
 
 - attribution headers on every request, ``Authorization`` on all but the anonymous-token call;
 - envelopes unwrapped and errors mapped in ``envelope.unwrap``;
-- recovery, at most once per request: 1001 -> a new anonymous token with the same client id;
-  1002 -> a new session (replacing the caller's ``Session`` in place); on the token call itself,
-  400 -> a new client id, 429 -> wait 30 s and try once more;
+- recovery, at most once per request, on the one path REST calls, the chat stream and backend
+  downloads share (``recovery``): 1001 -> a new anonymous token with the same client id; 1002 -> a
+  new session (replacing the caller's ``Session`` in place); on the token call itself
+  (``account``), 400 -> a new client id, 429 -> wait 30 s and try once more;
 - transient failures (connection refused, 5xx, 408) retried with backoff, but only where a
   repeat cannot double anything: GETs, and requests that never reached the server (the
-  anonymous-token call included: a lost answer may have used up the one token per 7 days);
+  anonymous-token call included: a lost answer may have used up the one token per 7 days): the
+  decision is ``retry``'s, the sending ``sender``'s;
 - a chat message whose answer is lost before its stream starts (dropped connection, timeout,
   a gateway's 5xx) raises ``MessageInFlightError``: it may be on the backend, so it is never
   sent again and the caller learns the outcome from the session's state;
-- uploads streamed from disk and downloads streamed to disk, so memory stays flat.
+- uploads streamed from disk and downloads streamed to disk (``transfers``), so memory stays flat.
 
 Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTransport``) and
 ``sleep``/``clock``, so nothing waits for real.
@@ -22,15 +24,15 @@ Tests inject ``transport`` (the local backend over loopback, or ``httpx.MockTran
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -40,47 +42,38 @@ from pydantic import ValidationError
 from ..config import Settings
 from ..errors import (
     APIError,
-    BackendUnavailableError,
     InputError,
-    MessageInFlightError,
-    MissingClientIdError,
-    OutputFolderError,
-    RateLimitedError,
     ServerError,
-    SessionNotFoundError,
     StreamError,
-    TokenExpiredError,
 )
+from ..notices import Notices
 from ..policy import (
     APP_NAME,
     CONNECT_TIMEOUT_S,
-    DOWNLOAD_CHUNK_BYTES,
-    MAX_TRANSIENT_RETRIES,
-    RATE_LIMIT_RETRY_DELAY_S,
     READ_TIMEOUT_S,
     SSE_READ_GAP_S,
-    TRANSIENT_RETRY_BASE_S,
-    TRANSIENT_RETRY_CAP_S,
     USER_PLACEHOLDER,
 )
 from ..skill import SkillIdentity
 from ..timing import Clock, Sleep
-from .auth import ClientIdStore, Credentials, TokenCache, credentials_from_grant, env_credentials
-from .envelope import ErrorContext, unwrap
+from .account import Account
+from .auth import ClientIdStore, Credentials, TokenCache
+from .envelope import unwrap
 from .models import ClaimToken, Credits, RenderStatus, SessionInfo, SessionState, UploadResult, WireModel, is_plain_id
+from .recovery import Attempt, recovering
+from .retry import RequestKind
+from .sender import Sender
 from .session import Session
 from .sse import check_content_type
-from .uploads import CheckedFile, check_media_url, check_upload_file
+from .transfers import ProgressFn, multipart_files, stream_to_file
+from .uploads import check_media_url, open_upload, same_origin
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[int, int | None], None]
-"""Called with (bytes done, bytes total or None)."""
 SessionListener = Callable[[Session], None]
 
 _Wire = TypeVar("_Wire", bound=WireModel)
-_RETRYABLE_STATUS = frozenset({408, 500, 502, 503, 504})
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+T = TypeVar("T")
 
 
 class BackendClient:
@@ -97,26 +90,33 @@ class BackendClient:
         token_cache: TokenCache | None = None,
         client_ids: ClientIdStore | None = None,
         on_session_replaced: SessionListener | None = None,
+        notices: Notices | None = None,
     ) -> None:
         self.settings = settings
         self.identity = identity
-        self._sleep = sleep
         self._clock = clock
-        self._tokens = token_cache if token_cache is not None else TokenCache(settings.token_cache_path)
-        self._client_ids = (
-            client_ids
-            if client_ids is not None
-            else ClientIdStore(settings.client_id_path, from_env=settings.client_id)
-        )
+        self.notices = notices if notices is not None else Notices()
+        """Machine-wide notes for the user (a damaged token cache set aside), said once."""
         self._on_session_replaced = on_session_replaced
-        self._credentials: Credentials | None = None
-        self._token_lock = anyio.Lock()
         self._http = httpx.AsyncClient(
             base_url=settings.api_url,
             transport=transport,
             headers=identity.headers(),
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
             follow_redirects=False,
+        )
+        self._sender = Sender(self._http, api_url=settings.api_url, sleep=sleep)
+        self._account = Account(
+            settings,
+            self._sender,
+            tokens=token_cache if token_cache is not None else TokenCache(settings.token_cache_path, self.notices),
+            client_ids=(
+                client_ids
+                if client_ids is not None
+                else ClientIdStore(settings.client_id_path, from_env=settings.client_id)
+            ),
+            sleep=sleep,
+            clock=clock,
         )
         # Downloads go to CDNs: no base URL, no attribution or auth headers, redirects allowed.
         self._cdn = httpx.AsyncClient(
@@ -139,93 +139,19 @@ class BackendClient:
 
     @property
     def user_id(self) -> str | None:
-        return self._credentials.user_id if self._credentials else None
+        return self._account.user_id
 
     @property
     def anonymous(self) -> bool:
-        creds = self._credentials
-        if creds is None:
-            return self.settings.token is None
-        if creds.from_env and creds.user_id:
-            return creds.user_id.startswith("anon_")
-        return creds.anonymous
+        return self._account.anonymous
 
     def take_notices(self) -> list[str]:
-        """Notes for the user about the token cache (a damaged one set aside); cleared once taken."""
-        found, self._tokens.notices = self._tokens.notices, []
-        return found
+        """The machine-wide notes for the user (a damaged token cache set aside); each is said once."""
+        return self.notices.take()
 
     async def ensure_credentials(self) -> Credentials:
         """The current credentials: ``NEMO_TOKEN``, else a cached anonymous token, else a new one."""
-        async with self._token_lock:
-            if self._credentials is not None and not self._credentials.expired(self._clock()):
-                return self._credentials
-            if self.settings.token is not None:
-                self._credentials = env_credentials(self.settings.token)
-                return self._credentials
-            cached = self._tokens.load(self.settings.api_url)
-            if cached is not None and not cached.expired(self._clock()):
-                self._credentials = cached
-                return cached
-            self._credentials = await self._issue_anonymous_token()
-            return self._credentials
-
-    async def _renew_after_rejection(self, rejected: Credentials) -> None:
-        async with self._token_lock:
-            if self._credentials is not None and self._credentials.token != rejected.token:
-                return  # another request already renewed it
-            self._tokens.forget(self.settings.api_url)
-            self._credentials = await self._issue_anonymous_token()
-
-    async def _issue_anonymous_token(self) -> Credentials:
-        """``POST /api/auth/anonymous-token`` with the persisted client id; 400 and 429 recovered once each.
-
-        Only a failed connection is retried: after a timeout or a 5xx the backend may have issued the
-        token (one per client every 7 days) and lost the answer, so asking again could burn the quota.
-        """
-        fixed_client_id = False
-        waited = False
-        while True:
-            client_id = self._client_ids.get()
-            try:
-                response = await self._send(
-                    "POST", "/api/auth/anonymous-token", headers={"X-Client-Id": client_id}, retry_transient=False
-                )
-                data = unwrap(response, self._error_context(token_call=True))
-            except MissingClientIdError:
-                if fixed_client_id:
-                    raise
-                fixed_client_id = True
-                self._client_ids.regenerate()
-                continue
-            except RateLimitedError as exc:
-                if waited:
-                    # Waiting 30 s did not help: the quota is per client (one token every 7 days) and
-                    # per network, so only time or the user's own token will.
-                    raise RateLimitedError(
-                        "NemoVideo refused a new free token even after waiting (one per client every 7 days, "
-                        "a few per network). Set NEMO_TOKEN to a token from your NemoVideo account, or try "
-                        "again later.",
-                        retry_after=None,
-                        status_code=exc.status_code,
-                    ) from None
-                waited = True
-                log.info("token issue rate-limited; retrying once in %.0f s", RATE_LIMIT_RETRY_DELAY_S)
-                await self._sleep(RATE_LIMIT_RETRY_DELAY_S)
-                continue
-            credentials = credentials_from_grant(data, now=self._clock())
-            self._tokens.store(self.settings.api_url, credentials)
-            return credentials
-
-    def _error_context(self, *, token_call: bool = False) -> ErrorContext:
-        creds = self._credentials
-        return ErrorContext(
-            web_url=self.settings.web_url,
-            user_id=self.user_id,
-            anonymous=self.anonymous,
-            token_from_env=bool(creds and creds.from_env),
-            token_call=token_call,
-        )
+        return await self._account.credentials()
 
     # ------------------------------------------------------------- sessions
 
@@ -241,7 +167,7 @@ class BackendClient:
             },
         )
         info = _wire(SessionInfo, data, "new session")
-        self._learn_user_id(info.user_id)
+        self._account.learn_user_id(info.user_id)
         return Session(
             session_id=info.session_id,
             task_id=info.task_id,
@@ -261,17 +187,6 @@ class BackendClient:
         session.replacements += 1
         if self._on_session_replaced is not None:
             self._on_session_replaced(session)
-
-    def _learn_user_id(self, user_id: str | None) -> None:
-        creds = self._credentials
-        if user_id and creds is not None and creds.user_id is None:
-            self._credentials = Credentials(
-                token=creds.token,
-                user_id=user_id,
-                anonymous=user_id.startswith("anon_") if creds.from_env else creds.anonymous,
-                expires_at=creds.expires_at,
-                from_env=creds.from_env,
-            )
 
     async def claim_token(self, session: Session) -> ClaimToken:
         """A browser claim token for the session (skill 1.9: links carry ``ct=``, never the API token)."""
@@ -304,26 +219,24 @@ class BackendClient:
     async def upload_files(
         self, session: Session, paths: Sequence[str | os.PathLike[str]], *, on_progress: ProgressFn | None = None
     ) -> UploadResult:
-        """Upload local files (multipart field ``files``), streamed from disk, after local checks."""
+        """Upload local files (multipart field ``files``): each opened once, checked, and sent from that descriptor."""
         if not paths:
             raise InputError("No file was given to upload: pass the path of an image, video or audio file.")
-        checked = [check_upload_file(p) for p in paths]
-        total = sum(f.size for f in checked)
-
-        def multipart() -> list[tuple[str, tuple[str, Any, str]]]:
-            counter = _ByteCounter(total, on_progress)
-            return [("files", (f.path.name, _CountingReader(f, counter), f.mime_type)) for f in checked]
-
-        data = await self._call(
-            "POST", f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}", session=session, files=multipart
-        )
+        with contextlib.ExitStack() as held:
+            opened = [held.enter_context(open_upload(p)) for p in paths]
+            data = await self._call(
+                "POST",
+                f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}",
+                session=session,
+                files=lambda: multipart_files(opened, on_progress),
+            )
         return _wire(UploadResult, data or {}, "upload")
 
     async def upload_urls(self, session: Session, urls: Sequence[str]) -> UploadResult:
         """Upload media by URL (``{"urls": [...], "source_type": "url"}``)."""
         if not urls:
             raise InputError("No URL was given to upload: pass an http(s) link to an image, video or audio file.")
-        cleaned = [check_media_url(u) for u in urls]
+        cleaned = [check_media_url(u, backend_url=self.settings.api_url) for u in urls]
         data = await self._call(
             "POST",
             f"/api/upload-video/{APP_NAME}/{USER_PLACEHOLDER}/{{sid}}",
@@ -346,54 +259,43 @@ class BackendClient:
         that may have passed it on, a 2xx that is not a stream) this raises ``MessageInFlightError``.
         Once the stream has started the message is in flight and is never sent again.
         """
-        renewed = resessioned = False
-        while True:
-            credentials = await self.ensure_credentials()
+
+        async def open_stream(credentials: Credentials) -> httpx.Response:
             body = {
                 "app_name": APP_NAME,
                 "user_id": USER_PLACEHOLDER,
                 "session_id": session.session_id,
                 "new_message": {"parts": [{"text": text}]},
             }
-            request = self._http.build_request(
+            request = self._sender.build(
                 "POST",
                 "/run_sse",
                 json=body,
                 headers={"Authorization": credentials.bearer(), "Accept": "text/event-stream"},
                 timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=SSE_READ_GAP_S),
             )
-            response = await self._send_request(request, stream=True, retry_transient=False, chat_message=True)
+            response = await self._sender.send(request, kind=RequestKind.CHAT_MESSAGE, stream=True)
             if response.is_success and _is_event_stream(response):
-                try:
-                    yield response.aiter_bytes()
-                finally:
-                    await response.aclose()
-                return
+                return response
             try:
                 await response.aread()
             except httpx.HTTPError as exc:
-                raise self._unavailable(exc, chat_message=True) from None
+                raise self._sender.unavailable(exc, kind=RequestKind.CHAT_MESSAGE) from None
             finally:
                 await response.aclose()
             try:
-                unwrap(response, self._error_context())
+                unwrap(response, self._account.error_context())
             except ServerError as exc:
                 # A gateway may answer 5xx after passing the message on (a 504 usually means exactly that).
-                raise self._in_flight(f"it answered HTTP {exc.status_code}") from None
-            except TokenExpiredError:
-                if renewed or credentials.from_env:
-                    raise
-                renewed = True
-                await self._renew_after_rejection(credentials)
-                continue
-            except SessionNotFoundError:
-                if resessioned:
-                    raise
-                resessioned = True
-                await self._replace_session(session)
-                continue
+                raise self._sender.in_flight(f"it answered HTTP {exc.status_code}") from None
             # A 2xx that is not a stream: something accepted the message, and may be acting on it.
-            raise self._in_flight(f"it answered HTTP {response.status_code} without an event stream")
+            raise self._sender.in_flight(f"it answered HTTP {response.status_code} without an event stream")
+
+        response = await self._recovering(open_stream, session)
+        try:
+            yield response.aiter_bytes()
+        finally:
+            await response.aclose()
 
     # --------------------------------------------------------------- render
 
@@ -433,10 +335,12 @@ class BackendClient:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise APIError("The backend gave a download link that is not http(s); export again.")
-        if _same_origin(url, self.settings.api_url):
+        if same_origin(url, self.settings.api_url):
             # Only the backend itself gets our token; a CDN never does.
             return await self._download_from_backend(url, dest_dir, filename, on_progress)
-        return await self._stream_to_file(self._cdn, url, {}, dest_dir, filename, on_progress)
+        return await stream_to_file(
+            self._cdn, url, {}, dest_dir, filename, context=self._account.error_context(), on_progress=on_progress
+        )
 
     async def download_render_fallback(
         self, render_id: str, dest_dir: Path, filename: str, *, on_progress: ProgressFn | None = None
@@ -448,66 +352,21 @@ class BackendClient:
     async def _download_from_backend(
         self, url: str, dest_dir: Path, filename: str, on_progress: ProgressFn | None
     ) -> Path:
-        """A download with the token and attribution headers; a rejected token is renewed once (1001)."""
-        renewed = False
-        while True:
-            credentials = await self.ensure_credentials()
-            headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
-            try:
-                return await self._stream_to_file(self._cdn, url, headers, dest_dir, filename, on_progress)
-            except TokenExpiredError:
-                if renewed or credentials.from_env:
-                    raise
-                renewed = True
-                await self._renew_after_rejection(credentials)
+        """A download with the token and attribution headers, recovered like any other request."""
 
-    async def _stream_to_file(
-        self,
-        http: httpx.AsyncClient,
-        url: str,
-        headers: Mapping[str, str],
-        dest_dir: Path,
-        filename: str,
-        on_progress: ProgressFn | None,
-    ) -> Path:
-        dest = dest_dir.expanduser().resolve()
-        name = safe_filename(filename)
-        tmp = dest / f".{name}.{uuid.uuid4().hex[:8]}.part"
-        try:
-            dest.mkdir(parents=True, exist_ok=True)
-            async with http.stream("GET", url, headers=dict(headers)) as response:
-                if not response.is_success:
-                    await response.aread()
-                    unwrap(response, self._error_context())
-                    raise APIError(f"The download failed with HTTP {response.status_code}; export again.")
-                expected = _content_length(response)
-                done = 0
-                with open(tmp, "wb") as handle:
-                    async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
-                        handle.write(chunk)
-                        done += len(chunk)
-                        if on_progress is not None:
-                            on_progress(done, expected)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            if expected is not None and done != expected:
-                raise APIError(f"The download stopped early ({done} of {expected} bytes); export again.")
-            _check_mp4(tmp)
-            return _place_without_overwrite(tmp, dest / name)
-        except httpx.HTTPError as exc:
-            raise BackendUnavailableError(
-                f"The download from {parts_host(url)} failed ({type(exc).__name__}); "
-                "check the network and export again."
-            ) from None
-        except OSError as exc:
-            # Not a folder, disk full, not writable: the render is fine, only the folder must change.
-            reason = exc.strerror or type(exc).__name__
-            raise OutputFolderError(
-                f"Cannot write the video into {dest} ({reason}): choose another output folder."
-            ) from None
-        finally:
-            with contextlib.suppress(OSError):  # a folder we cannot write to may refuse this too
-                tmp.unlink(missing_ok=True)
+        async def attempt(credentials: Credentials) -> Path:
+            headers = {"Authorization": credentials.bearer(), **self.identity.headers()}
+            return await stream_to_file(
+                self._cdn,
+                url,
+                headers,
+                dest_dir,
+                filename,
+                context=self._account.error_context(),
+                on_progress=on_progress,
+            )
+
+        return await self._recovering(attempt)
 
     # ------------------------------------------------------------ plumbing
 
@@ -526,108 +385,24 @@ class BackendClient:
         when the backend lost the session and a new one took its place); for the same reason
         ``json`` may be a function, called on every attempt, when the body names the session.
         """
-        renewed = resessioned = False
-        while True:
-            credentials = await self.ensure_credentials()
+
+        async def attempt(credentials: Credentials) -> Any:
             url = path.replace("{sid}", _path_part(session.session_id)) if session is not None else path
             form = files() if files is not None else None
             body = json() if callable(json) else json
-            try:
-                try:
-                    response = await self._send(
-                        method,
-                        url,
-                        headers={"Authorization": credentials.bearer()},
-                        json=body,
-                        files=form,
-                        retry_transient=method == "GET",
-                    )
-                finally:
-                    _close_form(form)
-                return unwrap(response, self._error_context())
-            except TokenExpiredError:
-                if renewed or credentials.from_env:
-                    raise
-                renewed = True
-                await self._renew_after_rejection(credentials)
-            except SessionNotFoundError:
-                if session is None or resessioned:
-                    raise
-                resessioned = True
-                await self._replace_session(session)
+            request = self._sender.build(
+                method, url, headers={"Authorization": credentials.bearer()}, json=body, files=form
+            )
+            response = await self._sender.send(request, kind=RequestKind.of_method(method))
+            return unwrap(response, self._account.error_context())
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        json: Any = None,
-        files: Any = None,
-        retry_transient: bool,
-    ) -> httpx.Response:
-        request = self._http.build_request(method, url, headers=dict(headers or {}), json=json, files=files)
-        response = await self._send_request(request, stream=False, retry_transient=retry_transient)
-        return response
+        return await self._recovering(attempt, session)
 
-    async def _send_request(
-        self, request: httpx.Request, *, stream: bool, retry_transient: bool, chat_message: bool = False
-    ) -> httpx.Response:
-        """Send, retrying what is safe to retry. A refused connection never reached the server, so it
-        is retried for any method; 5xx and timeouts only when ``retry_transient``. ``chat_message``:
-        a failure after the request may have left is a ``MessageInFlightError``."""
-        attempt = 0
-        while True:
-            try:
-                response = await self._http.send(request, stream=stream)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt >= MAX_TRANSIENT_RETRIES:
-                    raise self._unavailable(exc, chat_message=chat_message) from None
-            except httpx.TimeoutException as exc:
-                if not retry_transient or attempt >= MAX_TRANSIENT_RETRIES:
-                    raise self._unavailable(exc, chat_message=chat_message) from None
-            except httpx.HTTPError as exc:
-                raise self._unavailable(exc, chat_message=chat_message) from None
-            else:
-                if (
-                    not (retry_transient and response.status_code in _RETRYABLE_STATUS)
-                    or attempt >= MAX_TRANSIENT_RETRIES
-                ):
-                    return response
-                await response.aclose()
-            delay = min(TRANSIENT_RETRY_BASE_S * 2**attempt, TRANSIENT_RETRY_CAP_S)
-            attempt += 1
-            log.debug("retrying %s %s in %.1f s (attempt %d)", request.method, request.url.path, delay, attempt + 1)
-            # The same request can go again: JSON bodies are bytes and multipart bodies re-read
-            # their files from the start.
-            await self._sleep(delay)
+    async def _recovering(self, attempt: Attempt[T], session: Session | None = None) -> T:
+        """``attempt`` through the one recovery path (``recovery``): a new token, a new session, once each."""
 
-    def _unavailable(self, exc: httpx.HTTPError, *, chat_message: bool = False) -> BackendUnavailableError:
-        """The error for a request that got no answer; it records whether the request may have arrived."""
-        # Only a connection that was never made proves nothing was sent; after that (a write, a read,
-        # a dropped connection) the backend may have the request, and may be acting on it.
-        never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-        if isinstance(exc, httpx.TimeoutException):
-            reason = "it did not answer in time"
-        elif isinstance(exc, httpx.ConnectError):
-            reason = "the connection was refused or the host was not found"
-        else:
-            reason = f"the connection failed ({type(exc).__name__})"
-        if chat_message and not never_sent:
-            return self._in_flight(reason)
-        return BackendUnavailableError(
-            f"Cannot reach the NemoVideo backend at {self.settings.api_url}: {reason}. Check the network "
-            "connection (and NEMO_API_URL), then try again.",
-            may_have_arrived=not never_sent,
-        )
-
-    def _in_flight(self, reason: str) -> MessageInFlightError:
-        return MessageInFlightError(
-            f"Your message may have reached the NemoVideo backend at {self.settings.api_url}, but no reply came "
-            f"back ({reason}). It was not sent again, since that could charge twice: check the project's state "
-            "to see whether it was carried out, and the network connection (and NEMO_API_URL) if this repeats.",
-            reason=reason,
-        )
+        replace_session = functools.partial(self._replace_session, session) if session is not None else None
+        return await recovering(attempt, account=self._account, replace_session=replace_session)
 
 
 def _wire(model: type[_Wire], data: Any, what: str) -> _Wire:
@@ -646,24 +421,6 @@ def new_render_id(now: float) -> str:
     return f"render_{int(now * 1000)}_{uuid.uuid4().hex[:6]}"
 
 
-def safe_filename(name: str, *, suffix: str = ".mp4") -> str:
-    """A file name that cannot leave its directory: no separators, no dot-files, bounded length."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    if base.lower().endswith(suffix):
-        base = base[: -len(suffix)]
-    base = _SAFE_NAME.sub("-", base).strip(".-_")[:80] or "video"
-    return base + suffix
-
-
-def parts_host(url: str) -> str:
-    return urlsplit(url).hostname or "the server"
-
-
-def _same_origin(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
-
-
 def _path_part(value: str) -> str:
     # Ids go into URL paths; anything but a plain id would change which route is hit.
     if not is_plain_id(value):
@@ -677,93 +434,3 @@ def _is_event_stream(response: httpx.Response) -> bool:
     except StreamError:
         return False
     return True
-
-
-def _content_length(response: httpx.Response) -> int | None:
-    raw = response.headers.get("content-length")
-    return int(raw) if raw and raw.isdigit() and "content-encoding" not in response.headers else None
-
-
-def _check_mp4(path: Path) -> None:
-    with open(path, "rb") as handle:
-        header = handle.read(12)
-    if len(header) < 12 or header[4:8] != b"ftyp":
-        raise APIError("The downloaded file is not an MP4 (the render may have failed); export again.")
-
-
-def _place_without_overwrite(tmp: Path, target: Path) -> Path:
-    """Move ``tmp`` to ``target`` or ``target (2)``…; never replaces an existing file."""
-    stem, suffix = target.stem, target.suffix
-    for n in range(1, 1000):
-        candidate = target if n == 1 else target.with_name(f"{stem} ({n}){suffix}")
-        try:
-            os.link(tmp, candidate)  # fails if candidate exists: no window for a silent overwrite
-        except FileExistsError:
-            continue
-        except OSError:
-            if candidate.exists():
-                continue
-            os.replace(tmp, candidate)  # filesystems without hard links
-            return candidate
-        tmp.unlink(missing_ok=True)
-        return candidate
-    raise InputError(f"Too many files named like {target.name} in {target.parent}: clean up the folder.")
-
-
-class _ByteCounter:
-    def __init__(self, total: int, callback: ProgressFn | None) -> None:
-        self.total = total
-        self.done = 0
-        self.callback = callback
-
-    def add(self, n: int) -> None:
-        self.done += n
-        if self.callback is not None:
-            self.callback(min(self.done, self.total), self.total)
-
-
-class _CountingReader:
-    """A file for httpx's multipart encoder: opened only while it is read, counting the bytes.
-
-    It has no ``fileno`` on purpose: httpx then learns the size from ``seek``/``tell`` without
-    opening anything, so a request that fails before sending leaves no open file behind.
-    """
-
-    def __init__(self, checked: CheckedFile, counter: _ByteCounter) -> None:
-        self._checked = checked
-        self._counter = counter
-        self._handle: BinaryIO | None = None
-        self._position = 0
-
-    def read(self, size: int = -1) -> bytes:
-        if self._handle is None:
-            self._handle = open(self._checked.path, "rb")  # noqa: SIM115 - closed at EOF or by close()
-            self._handle.seek(self._position)
-        chunk = self._handle.read(size)
-        self._position += len(chunk)
-        if chunk:
-            self._counter.add(len(chunk))
-        else:
-            self.close()
-        return chunk
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        self.close()
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._checked.size}[whence]
-        self._position = base + offset
-        return self._position
-
-    def tell(self) -> int:
-        return self._position
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-
-
-def _close_form(form: Any) -> None:
-    for _field, value in form or ():
-        reader = value[1] if isinstance(value, tuple) else None
-        if isinstance(reader, _CountingReader):
-            reader.close()

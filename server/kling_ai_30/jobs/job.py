@@ -50,6 +50,10 @@ class JobRequest(BaseModel):
     """Where an export delivers the MP4."""
     routed_to: list[str] = Field(default_factory=list)
     """The actions the request was routed to."""
+    clips: int = 0
+    edits: int = 0
+    """What the cost estimate counted the messages as (new clips, edits): what this job's cost, once
+    known, teaches the next estimate."""
 
 
 class Snapshot(BaseModel):

@@ -34,6 +34,8 @@ class ExportStep(_Step):
     action: Literal["export"] = "export"
     auto: bool = False
     """Added by the job because the reply said the video was ready (not asked for by the user)."""
+    fresh: bool = False
+    """Render again even if this very timeline was exported before."""
     renders_before: int | None = None
     """How many render ids the job had when this step began: a later one is this step's own render,
     polled again after a restart instead of submitted anew."""

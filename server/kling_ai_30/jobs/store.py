@@ -49,8 +49,10 @@ class JobStore:
         except ValidationError:
             job = None
         if job is None or job.id != job_id:
-            aside = set_aside(path)
-            where = f" and was moved to {aside}" if aside is not None else ""
+            try:
+                where = f" and was moved to {set_aside(path)}"
+            except OSError:
+                where = ""  # left where it is: it is read (and refused) again next time
             self._tell(f"The saved record of job {job_id} was damaged{where}; that job cannot be followed any more.")
             return None
         return job

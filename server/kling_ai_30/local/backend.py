@@ -1,8 +1,10 @@
-"""The local backend object: it owns the settings, store, faults, agent runs, render workers and files.
+"""The local backend object: it builds the parts, hands each the few others it uses, and owns their life.
 
 :class:`LocalBackend` is what tests and the CLI hold: steer it in-process (`configure`, `faults`,
-`add_user`, `store`), serve its ASGI `app` with :mod:`~kling_ai_30.local.server`, and close it so
-worker threads stop and the temporary data directory goes away.
+`add_user`, `store`), serve its ASGI `app` with :mod:`~kling_ai_30.local.http.server`, and close it
+so worker threads stop and the temporary data directory goes away. No part receives the backend
+itself: the HTTP routes get the store, the faults, the settings, the runs and the render queue
+they answer for, and nothing else.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from typing import Any
 import platformdirs
 from starlette.types import ASGIApp
 
-from kling_ai_30.local.config import SimConfig
-from kling_ai_30.local.faults import Faults
-from kling_ai_30.local.intents import Intent
-from kling_ai_30.local.render_queue import RenderQueue
-from kling_ai_30.local.routes import build_app
-from kling_ai_30.local.store import Clock, Session, Store, cdn_root
-from kling_ai_30.local.stream import AgentRun, Channel, cdn_rel_path
+from kling_ai_30.local.agent.runs import AgentRuns
+from kling_ai_30.local.http.app import build_app
+from kling_ai_30.local.media.files import MediaFiles
+from kling_ai_30.local.media.render_queue import RenderQueue
+from kling_ai_30.local.state.clock import Clock
+from kling_ai_30.local.state.config import SimConfig
+from kling_ai_30.local.state.faults import Faults
+from kling_ai_30.local.state.live_config import LiveConfig
+from kling_ai_30.local.state.store import Store
+
+RUN_STOP_TIMEOUT_S = 5.0  # closing waits this long for each agent run
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,10 @@ class LocalBackend:
     """
 
     def __init__(self, config: SimConfig | None = None) -> None:
-        self._initial_config = config or SimConfig()
-        self._config = self._initial_config
+        self._config = LiveConfig(config or SimConfig())
         self._owned_dir: Path | None = None
-        if self._config.data_dir is None:
+        data_dir = self._config.current().data_dir
+        if data_dir is None:
             # Under the user cache dir, not /tmp: the program writes only to the user's own
             # directories (CONTRACT.md), and a cache is what this is — removed on close.
             scratch = Path(platformdirs.user_cache_dir("kling-ai-30")) / "local-backend"
@@ -55,39 +61,53 @@ class LocalBackend:
             self._owned_dir = Path(tempfile.mkdtemp(prefix="run-", dir=scratch))
             self.data_dir = self._owned_dir
         else:
-            self.data_dir = self._config.data_dir
+            self.data_dir = data_dir
             self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.cdn_root = cdn_root(self.data_dir)
+        self.files = MediaFiles(self.data_dir)
+        self.cdn_root = self.files.cdn_root
         self.cdn_root.mkdir(parents=True, exist_ok=True)
         self.clock = Clock()
-        self.store = Store(lambda: self._config, self.clock)
+        self.store = Store(self._config.current, self.clock)
         self.faults = Faults(self.store)
+        # One stop signal for every worker: runs and renders in progress end at their next step.
         self._stop = threading.Event()
-        self._runs: set[threading.Thread] = set()
-        self._runs_lock = threading.Lock()
-        self.renders = RenderQueue(self)
-        self.app: ASGIApp = build_app(self)
+        self.runs = AgentRuns(
+            store=self.store,
+            faults=self.faults,
+            config=self._config.current,
+            clock=self.clock,
+            files=self.files,
+            stop=self._stop,
+        )
+        self.renders = RenderQueue(
+            store=self.store,
+            faults=self.faults,
+            config=self._config.current,
+            clock=self.clock,
+            files=self.files,
+            stop=self._stop,
+        )
+        self.app: ASGIApp = build_app(
+            store=self.store,
+            faults=self.faults,
+            config=self._config,
+            clock=self.clock,
+            files=self.files,
+            runs=self.runs,
+            renders=self.renders,
+            reset=self.reset,
+        )
         self._closed = False
 
     # --- configuration ---
 
     @property
     def config(self) -> SimConfig:
-        return self._config
+        return self._config.current()
 
     def configure(self, **changes: Any) -> SimConfig:
         """Change settings at run time (timings, vocabulary, poll shape, ...); data_dir is fixed."""
-        if "data_dir" in changes:
-            raise ValueError("data_dir cannot change while the backend runs")
-        self._config = SimConfig.model_validate({**self._config.model_dump(), **changes})
-        return self._config
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
-    def now_ms(self) -> int:
-        return int(self.clock.now() * 1000)
+        return self._config.change(**changes)
 
     # --- admin ---
 
@@ -101,52 +121,19 @@ class LocalBackend:
         self.faults.clear()
         self.store.reset()
         self.clock.reset()
-        self._config = self._initial_config
-
-    # --- media ---
+        self._config.restore()
 
     def resolve_media(self, url: str) -> Path | None:
         """The local file behind one of this backend's `/cdn/...` URLs (any host), or None."""
-        rel = cdn_rel_path(url)
-        if rel is None:
-            return None
-        path = (self.cdn_root / rel).resolve()
-        root = self.cdn_root.resolve()
-        if root not in path.parents or not path.is_file():
-            return None
-        return path
+        return self.files.resolve(url)
 
-    # --- runs ---
-
-    def start_run(
-        self, session: Session, user_id: str, intent: Intent, frozen: int, channel: Channel, base_url: str
-    ) -> None:
-        """Run the agent for one /run_sse message in a worker thread that outlives the response."""
-        run = AgentRun(
-            store=self.store,
-            faults=self.faults,
-            config=lambda: self._config,
-            clock=self.clock,
-            cdn_root=self.cdn_root,
-            session=session,
-            user_id=user_id,
-            intent=intent,
-            frozen=frozen,
-            channel=channel,
-            base_url=base_url,
-            stop=self._stop,
-        )
-        with self._runs_lock:
-            self._runs = {t for t in self._runs if t.is_alive()}
-            self._runs.add(run.thread)
-        run.start()
+    # --- life ---
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every agent run and render has finished (stalled renders excepted)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self._runs_lock:
-                alive = [t for t in self._runs if t.is_alive()]
+            alive = self.runs.alive()
             if not alive and not self.renders.busy():
                 return True
             if alive:
@@ -161,10 +148,7 @@ class LocalBackend:
             return
         self._closed = True
         self._stop.set()
-        with self._runs_lock:
-            threads = list(self._runs)
-        for thread in threads:
-            thread.join(timeout=5)
+        threads = self.runs.join(timeout_each=RUN_STOP_TIMEOUT_S)
         self.renders.shutdown()
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)

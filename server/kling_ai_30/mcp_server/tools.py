@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import AcceptedElicitation, Context, ElicitationResult, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
@@ -18,6 +18,7 @@ from ..policy import MAX_MESSAGE_CHARS, WAIT_ARGUMENT_MAX_S
 from ..results import CreditsView, StateView, UploadView
 from ..workspace.history import HistoryView, ProjectsView
 from ..workspace.outcome import JobResult
+from .spend import SpendConfirmation, confirm_spend
 from .tool_call import tool_call
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
                 max_length=MAX_MESSAGE_CHARS,
             ),
         ],
+        confirm: Annotated[ElicitationResult[SpendConfirmation], Resolve(confirm_spend)],
         wait_seconds: WaitBeforeJobId = None,
         project: ProjectName = None,
     ) -> Annotated[CallToolResult, JobResult]:
@@ -94,6 +96,8 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
         credits and status requests are answered directly, for free, without the chat. Returns
         status "running" and a job_id when it takes longer than the wait."""
         async with tool_call(ctx, project) as call:
+            if not (isinstance(confirm, AcceptedElicitation) and confirm.data.go_ahead):
+                return await call.follow(call.workspace.not_sent(message, call.project), 0)
             outcome = await call.workspace.request(message, call.project, on_progress=call.progress)
             return await call.follow(outcome, wait_seconds)
 
@@ -118,13 +122,19 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
         ] = None,
         wait_seconds: WaitBeforeJobId = None,
         project: ProjectName = None,
+        new_render: Annotated[
+            bool, Field(description="Render again even if this timeline was already exported unchanged.")
+        ] = False,
     ) -> Annotated[CallToolResult, JobResult]:
         """Render the current timeline to an MP4 (free, ~30-90 s), download it and return its absolute
-        path, the download URL and a link to the project. Returns status "running" and a job_id when
-        it takes longer than the wait."""
+        path, the download URL and a link to the project. A timeline already exported unchanged is not
+        rendered again: its MP4 is returned. Returns status "running" and a job_id when it takes longer
+        than the wait."""
         async with tool_call(ctx, project) as call:
             folder = Path(output_dir) if output_dir else None  # the workspace checks it (absolute, writable)
-            outcome = await call.workspace.export(call.project, output_dir=folder, on_progress=call.progress)
+            outcome = await call.workspace.export(
+                call.project, output_dir=folder, fresh=new_render, on_progress=call.progress
+            )
             return await call.follow(outcome, wait_seconds)
 
     @_tool(server, title="Follow a job", annotations=_FOLLOWS)

@@ -18,13 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import anyio
 import httpx
 from pydantic import SecretStr
 
-from ..client.auth import ClientIdStore, TokenCache
 from ..client.backend import BackendClient, SessionListener
 from ..config import Settings
+from ..notices import Notices
 from ..skill import SkillIdentity
 from ..timing import Clock, Sleep
 from .projects import LOCAL_PRINCIPAL, check_name
@@ -44,27 +43,55 @@ class Accounts:
     def has_own(self, principal: str) -> bool:
         return principal in self.own_tokens or (self.separate and principal != LOCAL_PRINCIPAL)
 
-    def client(
-        self,
-        principal: str,
-        settings: Settings,
-        identity: SkillIdentity,
-        *,
-        transport: httpx.AsyncBaseTransport | None,
-        sleep: Sleep = anyio.sleep,
-        clock: Clock,
-        on_session_replaced: SessionListener,
-    ) -> BackendClient:
-        """A backend client on ``principal``'s own account (``has_own`` must hold)."""
+    def settings_of(self, principal: str, settings: Settings) -> Settings:
+        """``settings`` on ``principal``'s own account: their token, else their own client id and token
+        cache (the client keeps both under its config folders)."""
         folder = settings.config_dir / PRINCIPALS_DIR / check_name(principal, "principal")
-        token = self.own_tokens.get(principal)
-        return BackendClient(
-            settings.model_copy(update={"token": token, "client_id": None}),
-            identity,
-            transport=transport,
-            sleep=sleep,
-            clock=clock,
-            token_cache=TokenCache(folder / "tokens.json"),
-            client_ids=ClientIdStore(folder / "client_id"),
-            on_session_replaced=on_session_replaced,
-        )
+        update = {"token": self.own_tokens.get(principal), "client_id": None}
+        return settings.model_copy(update={**update, "config_dir": folder, "nemo_config_dir": folder})
+
+
+class AccountClients:
+    """The backend clients in use: the server's own, and each principal's own account's, made on first use."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        accounts: Accounts | None,
+        *,
+        identity: SkillIdentity,
+        transport: httpx.AsyncBaseTransport | None,
+        sleep: Sleep,
+        clock: Clock,
+        notices: Notices,
+        on_session_replaced: SessionListener,
+    ) -> None:
+        self._settings = settings
+        self._accounts = accounts or Accounts()
+
+        def make(settings: Settings) -> BackendClient:
+            return BackendClient(
+                settings,
+                identity,
+                transport=transport,
+                sleep=sleep,
+                clock=clock,
+                notices=notices,
+                on_session_replaced=on_session_replaced,
+            )
+
+        self._make = make
+        self.server = make(settings)
+        self._own: dict[str, BackendClient] = {}
+
+    def of(self, principal: str) -> BackendClient:
+        """The client on the account ``principal``'s work uses."""
+        if not self._accounts.has_own(principal):
+            return self.server
+        if principal not in self._own:
+            self._own[principal] = self._make(self._accounts.settings_of(principal, self._settings))
+        return self._own[principal]
+
+    async def aclose(self) -> None:
+        for client in (self.server, *self._own.values()):
+            await client.aclose()

@@ -1,6 +1,9 @@
 """§3.5 Export: state -> render -> poll -> download, delivered with the task link.
 
 - Pre-check: the draft needs a track with segments, else there is nothing to render.
+- Never the same timeline twice: a draft already exported unchanged (same content, and its MP4
+  still on disk) is delivered from the earlier export, unless a fresh render is asked for; so
+  ``generate``'s automatic export and an explicit ``export`` right after it make one render.
 - Submit with a client-chosen id (``sessionId`` camelCase); a failed submit or a failed render
   gets a new id and one more try (skill text). 402 is a plan problem and is never retried.
 - Poll on ``jobs.schedule`` (1 s while renders usually finish, then backing off), not the skill
@@ -11,6 +14,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -21,9 +26,10 @@ from typing import Any
 import anyio
 
 from .. import timeline
-from ..client.backend import BackendClient, new_render_id, safe_filename
+from ..client.backend import BackendClient, new_render_id
 from ..client.models import RenderStatus
 from ..client.session import Session
+from ..client.transfers import safe_filename
 from ..errors import (
     APIError,
     BackendUnavailableError,
@@ -59,9 +65,14 @@ class ExportRun:
     clock: Clock = time.monotonic
     max_wait_s: float = RENDER_MAX_WAIT_S
     poll_delays: Callable[[], Iterator[float]] = render_poll_delays
+    exported_before: Callable[[str], ExportView | None] = lambda digest: None
+    """The earlier export of a draft with this digest whose file is still there, if any."""
+    digest: str | None = None
+    """The exported draft's digest, once known (a resumed render's is not)."""
 
-    async def run(self, *, resume_render_id: str | None = None) -> ExportView:
-        """Export the session's current draft (or finish the render ``resume_render_id``).
+    async def run(self, *, resume_render_id: str | None = None, fresh: bool = False) -> ExportView:
+        """Export the session's current draft (or finish the render ``resume_render_id``); ``fresh``
+        renders again even when this very draft was exported before.
 
         A render that ends as failed is started again once with a new id; a resumed render's
         original submit counts as the first.
@@ -73,6 +84,11 @@ class ExportRun:
             if render_id is None:
                 if draft is None:
                     draft = await self._exportable_draft()
+                    self.digest = draft_digest(draft)
+                    earlier = None if fresh else self.exported_before(self.digest)
+                    if earlier is not None:
+                        said = f"✅ Already exported, and the timeline has not changed since: {earlier.path}"
+                        return earlier.model_copy(update={"message": said})
                 render_id = await self._submit(draft)
                 renders_left -= 1
             status = await self._poll(render_id)
@@ -202,6 +218,12 @@ class ExportRun:
             return (await self.client.state(self.session)).state.draft
         except KlingError:
             return None  # the video is what matters; a generic name will do
+
+
+def draft_digest(draft: Any) -> str:
+    """What a timeline is, as one string: equal drafts (whatever the key order) have equal digests."""
+    canonical = json.dumps(draft, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _title_of(draft: Any) -> str:

@@ -7,6 +7,7 @@ in ``/``, ``/proc``, ``/sys`` or ``/dev``, and writing there as root could do ha
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,8 +22,9 @@ def checked_output_folder(chosen: Path) -> Path:
     if not chosen.is_absolute():
         raise OutputFolderError(f"The output folder must be an absolute path (got {str(chosen)!r}).")
     folder = chosen.resolve()
-    if folder == Path(folder.anchor) or any(folder == s or s in folder.parents for s in _SYSTEM_FOLDERS):
-        raise OutputFolderError(f"{folder} is a system folder, not a place for videos: choose a folder of your own.")
+    # Both as given and resolved: /proc/self/cwd resolves elsewhere, /proc/self/root to "/".
+    if any(_is_system(path) for path in (chosen, folder)):
+        raise OutputFolderError(f"{chosen} is a system folder, not a place for videos: choose a folder of your own.")
     if folder.exists() and not folder.is_dir():
         raise OutputFolderError(f"{folder} exists and is not a folder: choose a folder for the videos.")
     try:
@@ -35,3 +37,19 @@ def checked_output_folder(chosen: Path) -> Path:
             f"Cannot write videos into {folder} ({reason}): choose a folder you can write to, or fix its permissions."
         ) from None
     return folder
+
+
+def _is_system(folder: Path) -> bool:
+    return folder == Path(folder.anchor) or any(folder == s or s in folder.parents for s in _SYSTEM_FOLDERS)
+
+
+def copy_into(folder: Path, source: Path) -> Path:
+    """A copy of ``source`` in ``folder`` under its own name, or ``name (2).mp4``… when that is taken
+    (an existing file is never overwritten); the copy itself if it is already there."""
+    if source.parent == folder:
+        return source
+    target, number = folder / source.name, 2
+    while target.exists():
+        target, number = folder / f"{source.stem} ({number}){source.suffix}", number + 1
+    shutil.copy2(source, target)
+    return target

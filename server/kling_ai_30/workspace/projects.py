@@ -27,6 +27,7 @@ from ..client.models import UploadedFile
 from ..client.session import Session
 from ..errors import InputError
 from ..policy import KEEP_PROJECT_HISTORY
+from ..results import ExportView
 from ..storage import atomic_write_json, atomic_write_text, load_json, read_small_text, set_aside, sweep_temporary
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -51,13 +52,11 @@ class ProjectRef:
         return f"{self.principal}/{self.name}"
 
 
-class ExportRecord(BaseModel):
-    """A delivered video, remembered with its project."""
+class ExportRecord(ExportView):
+    """A delivered video, remembered with its project (and what it was rendered from)."""
 
-    path: str
-    url: str | None = None
-    render_id: str | None = None
-    task_link: str | None = None
+    draft_digest: str | None = None
+    """``export.draft_digest`` of the timeline it was rendered from, when known."""
     at: float = Field(default_factory=time.time, allow_inf_nan=False)
 
 
@@ -90,8 +89,10 @@ class ProjectStore:
         try:
             record = ProjectRecord.model_validate(loaded.value)
         except ValidationError:
-            aside = set_aside(path)
-            where = f" and was moved to {aside}" if aside is not None else ""
+            try:
+                where = f" and was moved to {set_aside(path)}"
+            except OSError:
+                where = ""  # left where it is: it is read (and refused) again next time
             self._tell(f"The saved project {ref.name!r} was damaged{where}; starting a new one.")
             return ProjectRecord(name=ref.name)
         return record.model_copy(update={"name": ref.name})

@@ -23,9 +23,9 @@ from pathlib import Path
 import anyio
 
 from .. import timeline
-from ..chat.conversation import Reply, Status, state_changes
 from ..client.backend import BackendClient
 from ..client.models import SessionState
+from ..conversation.turn import Reply, Status, state_changes
 from ..errors import JobError, KlingError, RenderTimeoutError
 from ..jobs.job import Job, JobKind, Snapshot
 from ..jobs.manager import JobContext
@@ -54,7 +54,8 @@ class PlanRunner:
     auto_export: bool
     """Export when a reply says the video is ready (``--no-export`` turns it off)."""
     upload: Callable[[UploadStep], Awaitable[UploadView]]
-    remember_export: Callable[[ExportView], None]
+    exported_before: Callable[[str], ExportView | None]
+    remember_export: Callable[[ExportView, str | None], None]
     sleep: Sleep = anyio.sleep
     wall_clock: Clock = time.time
     monotonic: Clock = time.monotonic
@@ -204,9 +205,10 @@ class PlanRunner:
             remember_render=self.ctx.add_render_id,
             sleep=self.sleep,
             clock=self.monotonic,
+            exported_before=self.exported_before,
         )
-        exported = await run.run(resume_render_id=resume_id)
-        self.remember_export(exported)
+        exported = await run.run(resume_render_id=resume_id, fresh=step.fresh)
+        self.remember_export(exported, run.digest)
         return exported
 
     # ----------------------------------------------------------------- results

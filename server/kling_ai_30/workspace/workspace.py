@@ -33,13 +33,15 @@ import anyio
 import anyio.abc
 import httpx
 
-from ..chat.conversation import Conversation, check_message
+from .. import timeline
 from ..client.backend import BackendClient
+from ..client.envelope import ErrorContext
 from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
-from ..errors import InputError, JobError, KlingError
+from ..conversation.turn import Conversation, check_message
+from ..errors import InputError, InsufficientCreditsError, JobError, KlingError
 from ..jobs.job import Job, JobKind, JobRequest, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.output import JobOutput
@@ -52,11 +54,12 @@ from ..results import CreditsView, ExportView, StateView, UploadView
 from ..router import Action, Step, route
 from ..skill import SkillIdentity, load_identity
 from ..timing import Clock, Sleep
-from .accounts import Accounts
+from .accounts import AccountClients, Accounts
 from .backend_state import open_backend_state_dir, prune_loopback_backends
+from .estimate import Estimate, estimate
 from .history import HistoryView, ProjectsView, history_view, projects_view
 from .outcome import FollowUp, JobResult, Outcome, can_retry, report
-from .output_folder import checked_output_folder
+from .output_folder import checked_output_folder, copy_into
 from .project import Project
 from .project_lock import Holder, ProjectLocks
 from .projects import (
@@ -93,24 +96,22 @@ class Workspace:
         self._monotonic = monotonic
         self._wall_clock = clock
         self._notices = Notices()
-        self._client = BackendClient(
+        self._clients = AccountClients(
             settings,
-            self.identity,
+            accounts,
+            identity=self.identity,
             transport=transport,
             sleep=sleep,
             clock=clock,
+            notices=self._notices,
             on_session_replaced=self._session_replaced,
         )
-        self._transport = transport
-        self._accounts = accounts or Accounts()
-        self._own_clients: dict[str, BackendClient] = {}
-        """Principals with a NemoVideo account of their own (``accounts``): its client, made on first use."""
         self.state_dir = open_backend_state_dir(settings.state_dir, settings.api_url)
         """This backend's projects, jobs and locks (``backend_state``): another backend never touches them."""
         prune_loopback_backends(settings.state_dir, keep=self.state_dir)
-        self._projects = ProjectStore(self.state_dir / "projects", tell=self._notices.tell)
+        self._projects = ProjectStore(self.state_dir / "projects", tell=self._notices.add)
         self._jobs = JobManager(
-            JobStore(self.state_dir / "jobs", tell=self._notices.tell), resume=self._resume_work, clock=clock
+            JobStore(self.state_dir / "jobs", tell=self._notices.add), resume=self._resume_work, clock=clock
         )
         self._locks = ProjectLocks(self.state_dir / "locks")
         self._projects.prune()
@@ -144,25 +145,7 @@ class Workspace:
 
     async def _close_client(self) -> None:
         with anyio.CancelScope(shield=True):
-            for client in (self._client, *self._own_clients.values()):
-                await client.aclose()
-
-    def _client_of(self, principal: str) -> BackendClient:
-        """The backend client on the account ``principal``'s work uses: the server's, unless ``accounts``
-        gives them their own."""
-        if not self._accounts.has_own(principal):
-            return self._client
-        if principal not in self._own_clients:
-            self._own_clients[principal] = self._accounts.client(
-                principal,
-                self.settings,
-                self.identity,
-                transport=self._transport,
-                sleep=self._sleep,
-                clock=self._wall_clock,
-                on_session_replaced=self._session_replaced,
-            )
-        return self._own_clients[principal]
+            await self._clients.aclose()  # the server's account's client, and principals' own
 
     # ------------------------------------------------------------- projects
 
@@ -181,7 +164,7 @@ class Workspace:
             if ref.key in self._open:
                 return self._open[ref.key]
             await on_progress(Progress("Setting things up...", phase="setup"))
-            client = self._client_of(ref.principal)
+            client = self._clients.of(ref.principal)  # the account the principal's work uses
             await client.ensure_credentials()
             record = self._projects.load(ref)
             session = record.session if record.api_url == self.settings.api_url else None
@@ -189,7 +172,7 @@ class Workspace:
                 session = await client.create_session(task_name="project")
                 record = ProjectRecord(name=ref.name, session=session, api_url=self.settings.api_url)
                 self._projects.save(ref, record)
-                self._notices.tell(f"✅ Connected to NemoVideo and ready (project {ref.name!r}).", project=ref.key)
+                self._notices.add(f"✅ Connected to NemoVideo and ready (project {ref.name!r}).", project=ref.key)
             self._projects.remember_last(ref)
             conversation = Conversation(client, session, sleep=self._sleep, clock=self._monotonic)
             project = Project(ref=ref, record=record, conversation=conversation)
@@ -219,7 +202,7 @@ class Workspace:
         for project in self._open.values():
             if project.session is session:
                 self._projects.save(project.ref, project.record)
-                self._notices.tell(
+                self._notices.add(
                     "The backend no longer had this project's editing session, so a new one was started: "
                     "earlier edits are not on its timeline.",
                     project=project.ref.key,
@@ -229,12 +212,6 @@ class Workspace:
         """Things the user should know that no result says, shown once: damaged saved files that were
         set aside (anyone may hear those: they are about this machine), and for project ``ref`` that
         it is connected, or that the backend lost its session (only that project's user)."""
-        for note in self._client.take_notices():
-            self._notices.tell(note)
-        own = self._own_clients.get(ref.principal) if ref is not None else None
-        if own is not None and ref is not None:  # about their own account's saved token: theirs only
-            for note in own.take_notices():
-                self._notices.tell(note, project=ref.key)
         return self._notices.take(ref.key if ref is not None else None)
 
     def running_job(self, ref: ProjectRef) -> Job | None:
@@ -250,7 +227,7 @@ class Workspace:
     async def credits(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> CreditsView:
         """§3.3: available, frozen, total. Like every first interaction, it sets the project up."""
         await self.project(ref, on_progress=on_progress)
-        return CreditsView.of(await self._client_of(ref.principal).credits())
+        return CreditsView.of(await self._clients.of(ref.principal).credits())
 
     def history(self, principal: str, *, project: str | None = None, limit: int = 20) -> HistoryView:
         """The principal's recent jobs (in ``project`` only, when given), newest first."""
@@ -269,7 +246,7 @@ class Workspace:
     async def state(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> StateView:
         """§3.4: the timeline summary line plus the tracks as data."""
         project = await self.project(ref, on_progress=on_progress)
-        return StateView.of(await self._client_of(ref.principal).state(project.session))
+        return StateView.of(await project.client.state(project.session))
 
     # -------------------------------------------------------------- upload
 
@@ -288,16 +265,14 @@ class Workspace:
         if path is not None:
             check_upload_file(path)
         else:
-            check_media_url(str(url))
+            check_media_url(str(url), backend_url=self.settings.api_url)
         project = await self.project(ref, on_progress=on_progress)
         if path is not None:
             name = Path(path).name
             async with byte_progress(f"Uploading {name}", "uploading", on_progress) as on_bytes:
-                result = await self._client_of(ref.principal).upload_files(
-                    project.session, [path], on_progress=on_bytes
-                )
+                result = await project.client.upload_files(project.session, [path], on_progress=on_bytes)
         else:
-            result = await self._client_of(ref.principal).upload_urls(project.session, [str(url)])
+            result = await project.client.upload_urls(project.session, [str(url)])
         project.record.uploads.extend(result.files)
         self._projects.save(ref, project.record)
         return UploadView.of(result)
@@ -327,8 +302,15 @@ class Workspace:
         """Route ``text`` and act on it: a message or export (and the steps after it) as one job that
         keeps the user's order; anything else answered now. Refused input sends nothing."""
         plan = route(text, attachments)
-        steps = [_plan_step(step, text) for step in plan.steps]
+        steps = [_plan_step(step, text, self.settings.api_url) for step in plan.steps]
         routed = tuple(step.action.value for step in plan.steps)
+        unknown_file = next(
+            (i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None
+        )
+        if unknown_file is not None and any(isinstance(step, LONG_STEPS) for step in steps[unknown_file:]):
+            # The rest of the request needs a file nobody named: ask for it, and send nothing (a paid
+            # message about a picture the backend never got would be wasted).
+            return await self._answer_now(ref, steps[: unknown_file + 1], routed, on_progress, rest_not_sent=True)
         if not any(isinstance(step, LONG_STEPS) for step in steps):
             return await self._answer_now(ref, steps, routed, on_progress)
         return await self._start(ref, steps, routed, output_dir, auto_export, on_progress)
@@ -346,11 +328,24 @@ class Workspace:
         steps: list[PlanStep] = [SendStep(text=check_message(message))]
         return await self._start(ref, steps, (Action.SSE.value,), output_dir, auto_export, on_progress)
 
+    def not_sent(self, text: str, ref: ProjectRef) -> Outcome:
+        """A request the user chose not to pay for, kept as a finished job that sent nothing."""
+        output = JobOutput(message="Not sent: you chose not to spend the credits. Nothing was spent.")
+        request = JobRequest(message=text, routed_to=[Action.SSE.value])
+        return Outcome(job=self._jobs.record(JobKind.GENERATE, ref.principal, ref.name, output, request=request))
+
     async def export(
-        self, ref: ProjectRef, *, output_dir: Path | None = None, on_progress: OnProgress = ignore_progress
+        self,
+        ref: ProjectRef,
+        *,
+        output_dir: Path | None = None,
+        fresh: bool = False,
+        on_progress: OnProgress = ignore_progress,
     ) -> Outcome:
-        """§3.5: render the timeline and deliver the MP4 (or the export already running for this project)."""
-        return await self._start(ref, [ExportStep()], (Action.EXPORT.value,), output_dir, True, on_progress)
+        """§3.5: render the timeline and deliver the MP4 (or the export already running for this project).
+        A timeline exported before, unchanged, is delivered from that export unless ``fresh``."""
+        steps: list[PlanStep] = [ExportStep(fresh=fresh)]
+        return await self._start(ref, steps, (Action.EXPORT.value,), output_dir, True, on_progress)
 
     async def job(self, job_id: str, principal: str = LOCAL_PRINCIPAL) -> Outcome:
         """The principal's job by id; one a previous server left running is resumed here. Another
@@ -390,15 +385,23 @@ class Workspace:
         return report(outcome, finished, follow_up)
 
     async def _answer_now(
-        self, ref: ProjectRef, steps: Sequence[PlanStep], routed: tuple[str, ...], on_progress: OnProgress
+        self,
+        ref: ProjectRef,
+        steps: Sequence[PlanStep],
+        routed: tuple[str, ...],
+        on_progress: OnProgress,
+        *,
+        rest_not_sent: bool = False,
     ) -> Outcome:
         output = JobOutput()
+        if rest_not_sent:
+            output.not_done = "Nothing else of this request was sent: name the file, then ask again."
         for step in steps:
             match step:
                 case UploadStep():
                     output.add_upload(await self._upload_step(ref, step))
                 case CreditsStep():
-                    output.add_credits(CreditsView.of(await self._client_of(ref.principal).credits()))
+                    output.add_credits(CreditsView.of(await self._clients.of(ref.principal).credits()))
                 case StateStep():
                     output.add_state(await self.state(ref, on_progress=on_progress))
         request = JobRequest(routed_to=list(routed))
@@ -434,16 +437,21 @@ class Workspace:
                     raise JobError(holder.busy_message())
                 locked = True
             try:
-                first = steps[0]
-                client = self._client_of(ref.principal)
-                before = await client.state(project.session) if isinstance(first, SendStep) else None
-                balance = await client.credits() if kind is JobKind.GENERATE else None
+                state = await project.client.state(project.session) if kind is JobKind.GENERATE else None
+                before = state if isinstance(steps[0], SendStep) else None
+                balance = await project.client.credits() if kind is JobKind.GENERATE else None
+                request = JobRequest(message=message, output_dir=str(dest), routed_to=list(routed))
+                if state is not None and balance is not None:
+                    cost = self._estimate(ref, steps, state, balance)
+                    if not cost.affordable:
+                        raise self._out_of_credits(project.client, cost)
+                    request.clips, request.edits = cost.clips, cost.edits
                 job = self._jobs.start(
                     kind,
                     ref.principal,
                     ref.name,
                     self._work(project, dest, auto_export, before=before, balance=balance, locked=locked),
-                    request=JobRequest(message=message, output_dir=str(dest), routed_to=list(routed)),
+                    request=request,
                     steps=steps,
                     before=snapshot(before) if before is not None else None,
                     session_id=project.session.session_id,
@@ -454,6 +462,33 @@ class Workspace:
                     self._locks.release(ref.key, job_id)
                 raise
         return Outcome(job=job, routed_to=routed)
+
+    async def estimate(self, text: str, ref: ProjectRef, *, attachments: Sequence[str] = ()) -> Estimate | None:
+        """What ``text`` would cost if sent now (None: it is free), against the current balance."""
+        steps = [_plan_step(step, text, self.settings.api_url) for step in route(text, attachments).steps]
+        if not any(isinstance(step, SendStep) for step in steps):
+            return None
+        project = await self.project(ref)
+        state = await project.client.state(project.session)
+        return self._estimate(ref, steps, state, await project.client.credits())
+
+    def _estimate(self, ref: ProjectRef, steps: Sequence[PlanStep], state: SessionState, balance: Credits) -> Estimate:
+        sends = [step for step in steps if isinstance(step, SendStep)]
+        history = [job for job in self._jobs.store.all() if job.credits_spent is not None]
+        empty = not timeline.is_exportable(state.state.draft)
+        return estimate(sends, timeline_empty=empty, available=balance.available, history=history)
+
+    def _out_of_credits(self, client: BackendClient, cost: Estimate) -> InsufficientCreditsError:
+        """The request is not sent: what it needs, what there is, and the way out for this account."""
+        context = ErrorContext(self.settings.web_url, user_id=client.user_id, anonymous=client.anonymous)
+        register = context.register_url
+        short = "You're out of credits" if cost.available <= 0 else "Not enough credits"
+        need = f"{short}: this request needs {cost.describe()}. It was not sent and nothing was spent."
+        if register is not None:
+            way_out = f"Register at {register} to keep this project and get more credits, then try again."
+        else:
+            way_out = f"Top up credits in your account ({self.settings.web_url}), then try again."
+        return InsufficientCreditsError(f"{need} {way_out}", register_url=register)
 
     def _work(
         self,
@@ -472,14 +507,14 @@ class Workspace:
                 if locked:
                     self._locks.release(project.ref.key, ctx.job.id)
             if balance is not None:
-                ctx.job.credits_spent = await self._spent_since(project.ref.principal, balance)
+                ctx.job.credits_spent = await self._spent_since(project.client, balance)
             return output
 
         return work
 
-    async def _spent_since(self, principal: str, balance: Credits) -> int | None:
+    async def _spent_since(self, client: BackendClient, balance: Credits) -> int | None:
         try:
-            now = await self._client_of(principal).credits()
+            now = await client.credits()
         except KlingError:
             return None  # the work is done; what it cost is only a detail
         return max(0, balance.available - now.available)
@@ -488,19 +523,29 @@ class Workspace:
         async def upload(step: UploadStep) -> UploadView:
             return await self._upload_step(project.ref, step)
 
-        def remember(export: ExportView) -> None:
-            project.record.exports.append(
-                ExportRecord(path=export.path, url=export.url, render_id=export.render_id, task_link=export.task_link)
-            )
+        def exported_before(digest: str) -> ExportView | None:
+            for earlier in reversed(project.record.exports):
+                if earlier.draft_digest == digest and Path(earlier.path).is_file():
+                    path = copy_into(dest, Path(earlier.path))  # asked for another folder: a copy, no render
+                    return ExportView.model_validate(
+                        earlier.model_dump(exclude={"draft_digest", "at"}) | {"path": str(path)}
+                    )
+            return None
+
+        def remember(export: ExportView, digest: str | None) -> None:
+            if any(earlier.path == export.path for earlier in project.record.exports):
+                return  # the same file, delivered again
+            project.record.exports.append(ExportRecord(**export.model_dump(), draft_digest=digest))
             self._projects.save(project.ref, project.record)
 
         return PlanRunner(
-            client=self._client_of(project.ref.principal),
+            client=project.client,
             project=project,
             ctx=ctx,
             dest=dest,
             auto_export=auto_export,
             upload=upload,
+            exported_before=exported_before,
             remember_export=remember,
             sleep=self._sleep,
             wall_clock=self._wall_clock,
@@ -532,7 +577,7 @@ class Workspace:
         return resume
 
 
-def _plan_step(step: Step, text: str) -> PlanStep:
+def _plan_step(step: Step, text: str, backend_url: str) -> PlanStep:
     """The router's ``step`` as a job's step, its input checked (``InputError`` names the fix)."""
     match step.action:
         case Action.SSE:
@@ -546,7 +591,7 @@ def _plan_step(step: Step, text: str) -> PlanStep:
         case Action.UPLOAD:
             if step.source is not None:
                 if _is_url(step.source):
-                    check_media_url(step.source)
+                    check_media_url(step.source, backend_url=backend_url)
                 else:
                     check_upload_file(step.source)
             return UploadStep(source=step.source)

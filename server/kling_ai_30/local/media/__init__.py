@@ -1,0 +1,1 @@
+"""The local backend's media files: intake and probing, synthesis, rendering."""
