@@ -45,7 +45,7 @@ from ..errors import InputError, InsufficientCreditsError, JobError, KlingError
 from ..jobs.job import Job, JobKind, JobRequest, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.output import JobOutput
-from ..jobs.plan import LONG_STEPS, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
+from ..jobs.plan import LONG_STEPS, AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
 from ..jobs.store import JobStore
 from ..notices import Notices
 from ..policy import ACCEPT_WAIT_S
@@ -398,6 +398,8 @@ class Workspace:
             output.not_done = "Nothing else of this request was sent: name the file, then ask again."
         for step in steps:
             match step:
+                case AnswerStep():
+                    output.say(step.text)
                 case UploadStep():
                     output.add_upload(await self._upload_step(ref, step))
                 case CreditsStep():
@@ -579,6 +581,8 @@ class Workspace:
 
 def _plan_step(step: Step, text: str, backend_url: str) -> PlanStep:
     """The router's ``step`` as a job's step, its input checked (``InputError`` names the fix)."""
+    if step.answer is not None or step.question is not None:
+        return AnswerStep(text=step.answer or step.question or "")  # shown, never run: nothing is sent
     match step.action:
         case Action.SSE:
             return SendStep(text=check_message(step.text or text))
