@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,8 +29,12 @@ from typing import IO, Any
 
 import httpx
 import httpx2
+import pytest
 from mcp import Client
+from mcp.client.extension import ClientExtension
 from mcp.client.streamable_http import streamable_http_client
+
+from kling_ai_30.local import LocalBackend
 
 from .reliability.test_crash_safety import server_env
 
@@ -45,6 +51,8 @@ class Served:
     log: Path
     url: str = ""
     """The MCP endpoint, ``http://127.0.0.1:<port>/mcp``."""
+    token: str | None = None
+    """The token callers send, when the test chose it (``KLING_HTTP_TOKEN``)."""
     _out: list[str] = field(default_factory=list)
 
     @property
@@ -82,7 +90,7 @@ def start_server(
 def served_http(home: Path, base_url: str, *args: str, log: Path, **env: str) -> Iterator[Served]:
     """The server, started and ready; stopped with SIGTERM (it must exit 0) when the block ends."""
     process = start_server(home, base_url, *args, log=log, **env)
-    served = Served(process, log)
+    served = Served(process, log, token=env.get("KLING_HTTP_TOKEN"))
     assert process.stdout is not None
     reader = threading.Thread(target=_read_into, args=(process.stdout, served._out), daemon=True)
     reader.start()
@@ -135,6 +143,23 @@ def run_to_exit(home: Path, base_url: str, *args: str, log: Path, **env: str) ->
     return process.returncode, out.decode(errors="replace"), log.read_text(encoding="utf-8", errors="replace")
 
 
+@pytest.fixture
+def http_server(backend: LocalBackend, base_url: str, tmp_path: Path) -> Iterator[Served]:
+    """``serve --http`` as a registered user with plenty of credits; callers send ``served.token``."""
+    nemo = backend.add_user(credits=10_000).token
+    home, token = tmp_path / "server-home", secrets.token_urlsafe(32)
+    with served_http(home, base_url, log=tmp_path / "server.log", NEMO_TOKEN=nemo, KLING_HTTP_TOKEN=token) as served:
+        yield served
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for a server whose port must be known before it starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @asynccontextmanager
 async def http_client(
     url: str,
@@ -143,6 +168,7 @@ async def http_client(
     mode: str = "legacy",
     headers: dict[str, str] | None = None,
     on_response: Callable[[httpx2.Response], Any] | None = None,
+    extensions: list[ClientExtension] | None = None,
 ) -> AsyncIterator[Client]:
     """An ``mcp.Client`` over streamable HTTP that sends ``Authorization: Bearer <token>`` (and
     ``headers``) on every request; ``on_response`` sees every response (to read a session id)."""
@@ -154,7 +180,7 @@ async def http_client(
 
     http = httpx2.AsyncClient(headers=sent, timeout=httpx2.Timeout(30, read=300), event_hooks={"response": [hook]})
     transport = streamable_http_client(url, http_client=http)
-    async with http, Client(transport, mode=mode) as client:  # type: ignore[arg-type]
+    async with http, Client(transport, mode=mode, extensions=extensions) as client:  # type: ignore[arg-type]
         yield client
 
 

@@ -17,12 +17,14 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
+from mcp import MCPError
 from mcp.types import CallToolResult
 
 from kling_ai_30.local import LocalBackend
 
 from ..http_server import http_client, served_http
 from ..reliability.conftest import messages_sent, text_of
+from .tasks_client import TasksClient, get_task
 
 pytestmark = pytest.mark.anyio
 
@@ -143,6 +145,26 @@ async def test_a_session_id_taken_from_another_person_gets_nothing_of_theirs(
         # And she needs no session id to find hers.
         async with http_client(served.url, tokens["alice"], mode="auto") as alice:
             assert "fox" in data(await alice.call_tool("state", {}))["summary"].lower()
+
+
+async def test_another_persons_task_answers_like_an_unknown_one(
+    backend: LocalBackend, base_url: str, private_home: Path, tmp_path: Path
+) -> None:
+    file, tokens = people(tmp_path, "alice", "bob")
+    with served_http(private_home, base_url, "--tokens-file", str(file), log=tmp_path / "server.log") as served:
+        tasks = TasksClient()
+        async with http_client(served.url, tokens["alice"], mode="auto", extensions=[tasks]) as alice:
+            done = data(await alice.call_tool("generate", {"message": FOX}))
+            task_id = tasks.handles[0].task_id
+            assert (await get_task(alice, task_id)).status == "completed" and done["status"] == "done"
+        unknown = f"gen_{secrets.token_hex(6)}.{secrets.token_urlsafe(24)}"
+        async with http_client(served.url, tokens["bob"], mode="auto", extensions=[TasksClient()]) as bob:
+            with pytest.raises(MCPError) as theirs:
+                await get_task(bob, task_id)
+            with pytest.raises(MCPError) as nobodys:
+                await get_task(bob, unknown)
+    assert theirs.value.error.code == nobodys.value.error.code
+    assert theirs.value.error.message == nobodys.value.error.message
 
 
 async def test_each_person_spends_the_account_the_deployment_gave_them(

@@ -4,7 +4,7 @@ Both ways of checking a token — the static tokens of ``bearer_tokens`` and the
 ``oauth`` — answer with a ``PrincipalToken``: the SDK's ``AccessToken`` plus the name under which
 this server keeps the caller's projects, jobs and videos. The SDK's bearer middleware puts it on the
 request (``scope["user"]``), the SDK ties each MCP session to it, and a tool call reads it back with
-``request_principal``; nothing else decides who is calling.
+``token_principal``; nothing else decides who is calling.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class PrincipalToken(AccessToken):
     principal: str
 
 
-def request_principal(request: Any) -> str | None:
+def token_principal(request: Any) -> str | None:
     """The principal an HTTP request was authenticated as, or None when this server checks no tokens
     (``--no-auth``: the caller is the local user).
 

@@ -186,6 +186,8 @@ class PlanRunner:
         )
 
     def _report_status(self, status: Status) -> None:
+        if status.phase == "sending":
+            self.ctx.mark_sending()  # the message leaves now: from here the job cannot be cancelled
         if status.phase not in ("sending", "checking"):
             self.ctx.mark_accepted()  # the stream is open: the backend has the message
         self.ctx.update(status.phase, status.message)
