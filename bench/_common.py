@@ -17,6 +17,7 @@ import json
 import math
 import os
 import platform
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,6 +32,8 @@ from kling_ai_30.config import CLAUDE_MODEL_ENV, ENV_VARS
 BACKEND_STOP_TIMEOUT_S = 10.0
 SERVER_START_TIMEOUT_S = 30.0
 SERVER_STOP_TIMEOUT_S = 10.0
+HTTP_TOKEN = secrets.token_urlsafe(32)
+"""The bearer token ``mcp_http_server`` requires (``serve --http`` serves authenticated callers only)."""
 # The brief's fast local backend: seconds-long work shrunk to fractions, tiny renders.
 FAST_BACKEND: dict[str, Any] = {
     "generation_seconds": 0.2,
@@ -87,14 +90,21 @@ def backend_process(config: Mapping[str, Any], home: Path) -> Iterator[tuple[str
 
 
 @contextmanager
-def mcp_http_server(backend_url: str, home: Path, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``python -m kling_ai_30 serve --http`` on a free port, talking to the local backend at
-    ``backend_url`` as a new registered user, with a private ``home``; yields (MCP URL, process)."""
+def mcp_http_server(
+    backend_url: str, home: Path, log_path: Path, *args: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``python -m kling_ai_30 serve --http [args]`` on a free port, talking to the local backend at
+    ``backend_url`` as a new registered user, with a private ``home``; yields (MCP URL, process).
+    Callers send ``Authorization: Bearer HTTP_TOKEN`` (unless ``args`` give other tokens)."""
     port = free_port()
     env = private_env(
-        home, NEMO_API_URL=backend_url, NEMO_WEB_URL=backend_url, NEMO_TOKEN=registered_token(backend_url)
+        home,
+        NEMO_API_URL=backend_url,
+        NEMO_WEB_URL=backend_url,
+        NEMO_TOKEN=registered_token(backend_url),
+        KLING_HTTP_TOKEN=HTTP_TOKEN,
     )
-    command = [sys.executable, "-m", "kling_ai_30", "serve", "--http", "--port", str(port)]
+    command = [sys.executable, "-m", "kling_ai_30", "serve", "--http", "--port", str(port), *args]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd="/")
     try:

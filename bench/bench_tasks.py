@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import FAST_BACKEND, backend_process, machine_line, mcp_http_server, median, verdict
+from _common import FAST_BACKEND, HTTP_TOKEN, backend_process, machine_line, mcp_http_server, median, verdict
 
 TARGET_S = 1.0
 PROTOCOL = "2026-07-28"
@@ -72,6 +72,7 @@ class Wire:
         }
         body = {"jsonrpc": "2.0", "id": self._next, "method": method, "params": {**params, "_meta": meta}}
         headers = {
+            "authorization": f"Bearer {HTTP_TOKEN}",
             "accept": "application/json, text/event-stream",
             "mcp-protocol-version": PROTOCOL,
             "mcp-method": method,

@@ -124,3 +124,25 @@ STUDIO_PARTIAL_UPLOADS_MAX = 8
 STUDIO_PARTIAL_UPLOAD_IDLE_S = 15 * 60
 # The view asks `job` again after at most this long, so the phase it shows is never older than this.
 STUDIO_JOB_POLL_S = 1.0
+
+# --- streamable HTTP: who may call (CONTRACT.md "Streamable HTTP: who may call"; our numbers) ---
+DEFAULT_HTTP_PORT = 8765
+# A generated bearer token: 32 random bytes (256 bits, `secrets.token_urlsafe`), well past the
+# 128 bits OWASP asks of a session secret.
+HTTP_TOKEN_BYTES = 32
+# A token someone chose (a file, KLING_HTTP_TOKEN, a --tokens-file line) must be at least this long:
+# 24 URL-safe characters carry ~144 bits when random; a shorter one is more likely a password.
+MIN_HTTP_TOKEN_CHARS = 24
+# Open streams (a tool call's SSE answer, a client's standing GET stream) get this long to finish
+# after SIGTERM; then they are cut. Jobs never wait on them: they are saved and resumed by the next server.
+HTTP_SHUTDOWN_GRACE_S = 5.0
+# OAuth resource-server mode (RFC 7519 / 9068 access tokens checked against the issuer's JWKS).
+OAUTH_CLOCK_LEEWAY_S = 60  # clock skew tolerated on exp/nbf/iat: a minute, as most IdP SDKs allow
+OAUTH_METADATA_TIMEOUT_S = 10.0  # the issuer's metadata and JWKS requests
+# A token signed with a key id we do not know makes us re-read the JWKS (the issuer rotated its
+# keys), but at most this often: a stream of forged key ids must not turn into requests to the issuer.
+JWKS_REFETCH_MIN_S = 60.0
+# A principal named after an OAuth subject: a readable prefix of the subject plus a hash of
+# (issuer, subject), so two subjects that read the same after cleaning never share projects.
+OAUTH_PRINCIPAL_PREFIX_CHARS = 40
+OAUTH_PRINCIPAL_HASH_CHARS = 12

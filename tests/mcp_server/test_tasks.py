@@ -23,9 +23,13 @@ from kling_ai_30.local import LocalBackend
 from kling_ai_30.mcp_server.server import build_server
 from kling_ai_30.workspace.outcome import JobResult
 
+from ..http_server import (
+    Served,
+    http_client,
+    http_server,  # noqa: F401 (a fixture: a real ``serve --http`` process)
+)
 from ..reliability.conftest import RENDER, messages_sent, polled_render_ids, render_submits, requests_to
 from ..reliability.test_crash_safety import job_file, server_env, sigkill
-from ..reliability.test_load import http_server  # noqa: F401 (a fixture: a real ``serve --http`` process)
 from .conftest import Sleeps, image, text_of
 from .tasks_client import (
     ISO_UTC,
@@ -389,11 +393,11 @@ async def test_a_task_outlives_a_kill_9_of_its_server_and_completes_after_the_re
 
 
 async def test_over_streamable_http_a_task_runs_to_completion(
-    http_server: str,  # noqa: F811
+    http_server: Served,  # noqa: F811
     backend: LocalBackend,
 ) -> None:
     tasks = TasksClient()
-    async with Client(http_server, mode="auto", extensions=[tasks]) as client:
+    async with http_client(http_server.url, http_server.token, mode="auto", extensions=[tasks]) as client:
         result = await client.call_tool("generate", GENERATE)
         raw = await get_task(client, tasks.handles[0].task_id)
     assert JobResult.model_validate(result.structured_content).status == "done"

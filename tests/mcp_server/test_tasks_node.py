@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -18,9 +19,9 @@ import pytest
 
 from kling_ai_30.local import LocalBackend
 
+from ..http_server import free_port
 from ..reliability.conftest import messages_sent
 from ..reliability.test_crash_safety import server_env
-from ..reliability.test_load import free_port
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 PINNED = {"@modelcontextprotocol/client": "2.4.0", "@modelcontextprotocol/ext-tasks": "0.2.2"}
@@ -65,14 +66,15 @@ def test_the_official_client_drives_generate_and_export_as_tasks_across_a_kill_a
 ) -> None:
     port = free_port()
     home = tmp_path / "server-home"
+    token = secrets.token_urlsafe(32)  # serve --http serves authenticated callers only
     config = {
         "url": f"http://127.0.0.1:{port}/mcp",
         "serve": [sys.executable, "-m", "kling_ai_30", "serve", "--http", "--port", str(port)],
         "stdio_args": ["-m", "kling_ai_30", "serve"],
-        "env": server_env(home, base_url),
+        "env": server_env(home, base_url, KLING_HTTP_TOKEN=token),
         "log": str(tmp_path / "server.log"),
         "sim": base_url,
-        "token": None,
+        "token": token,
     }
     (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from ..policy import DEFAULT_HTTP_PORT
 from .arguments import wait_seconds
 
 
@@ -35,8 +37,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", parents=[common], help="run the MCP server (stdio; --http for streamable HTTP)")
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
-    serve.add_argument("--host", default="127.0.0.1", help="HTTP host (default: loopback only)")
-    serve.add_argument("--port", type=int, default=8765, help="HTTP port (default: %(default)s)")
+    http = serve.add_argument_group("streamable HTTP (with --http; callers need a token unless --no-auth)")
+    http.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    http.add_argument(
+        "--port", type=int, default=DEFAULT_HTTP_PORT, help="port (default: %(default)s; 0 picks a free one)"
+    )
+    http.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="PATH",
+        help="the bearer token callers send, read from this file (default: $KLING_HTTP_TOKEN, else a token "
+        "made on first use and kept in your config folder)",
+    )
+    http.add_argument(
+        "--tokens-file",
+        type=Path,
+        metavar="PATH",
+        help="several people: one 'NAME TOKEN [NEMO_TOKEN]' per line; each gets their own projects and videos",
+    )
+    http.add_argument("--oauth-issuer", metavar="URL", help="accept JWT access tokens from this OAuth/OpenID issuer")
+    http.add_argument(
+        "--oauth-audience", metavar="AUD", help="the audience those tokens must name (default: the server's URL)"
+    )
+    http.add_argument(
+        "--oauth-scope", action="append", default=[], metavar="SCOPE", help="a scope every token must carry"
+    )
+    http.add_argument(
+        "--no-auth", action="store_true", help="no authentication (loopback only: any local program can call)"
+    )
+    http.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name clients reach the server by (the Host/Origin check refuses others)",
+    )
+    http.add_argument("--public-url", metavar="URL", help="the URL clients use, e.g. behind a TLS proxy")
+    http.add_argument(
+        "--accounts",
+        choices=("shared", "separate"),
+        default="shared",
+        help="whose NemoVideo account callers without a NEMO_TOKEN of their own use: shared (default: "
+        "this server's) or separate (a free anonymous account each)",
+    )
 
     sim = sub.add_parser("sim", parents=[common], help="run the local NemoVideo-compatible backend")
     sim.add_argument("--host", default="127.0.0.1", help="host (default: loopback only)")

@@ -29,7 +29,10 @@ from .tools import register_tools
 
 if TYPE_CHECKING:
     import httpx
+    from mcp.server.auth.provider import TokenVerifier
+    from mcp.server.auth.settings import AuthSettings
 
+    from ..workspace.accounts import Accounts
     from ..workspace.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -53,15 +56,27 @@ def build_server(
     transport: httpx.AsyncBaseTransport | None = None,
     sleep: Sleep = anyio.sleep,
     monotonic: Clock = time.monotonic,
+    auth: AuthSettings | None = None,
+    token_verifier: TokenVerifier | None = None,
+    accounts: Accounts | None = None,
 ) -> MCPServer[WorkspaceHost]:
     """The MCP server. Tests pass ``transport`` (the local backend without sockets), ``sleep``
     (so the backend's "wait 30 s" policies take no time) and ``monotonic`` (so bounded waits, such
-    as the 15-minute render limit, run out on a fake clock)."""
+    as the 15-minute render limit, run out on a fake clock). Over HTTP, ``http_serve`` passes who
+    may call (``auth`` and ``token_verifier``, the SDK's) and whose NemoVideo account each caller
+    uses (``accounts``)."""
 
     def make_workspace() -> Workspace:
         from ..workspace.workspace import Workspace
 
-        return Workspace(settings or load_settings(), identity, transport=transport, sleep=sleep, monotonic=monotonic)
+        return Workspace(
+            settings or load_settings(),
+            identity,
+            transport=transport,
+            sleep=sleep,
+            monotonic=monotonic,
+            accounts=accounts,
+        )
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[WorkspaceHost]) -> AsyncIterator[WorkspaceHost]:
@@ -82,6 +97,8 @@ def build_server(
         version=_version(identity),
         extensions=[TasksExtension(), studio],
         middleware=[AppOnlyTools(app_only_names(studio.tools()))],
+        auth=auth,
+        token_verifier=token_verifier,
     )
     register_tools(server)
     register_video_parts(server)

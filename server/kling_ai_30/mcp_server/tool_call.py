@@ -13,7 +13,8 @@ reconnect, a restart or the stateless 2026-07-28 protocol would lose or let anot
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
 from ..workspace.projects import LOCAL_PRINCIPAL
 from .host import WorkspaceHost
+from .json_logs import log_context
+from .principals import token_principal
 from .studio.poster import poster_jpeg
 from .tasks.negotiation import becomes_task, is_task_call
 
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
     from ..workspace.outcome import JobResult, Outcome
     from ..workspace.projects import ProjectRef
     from ..workspace.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class ToolCall:
@@ -71,10 +76,12 @@ class ToolCall:
         if not (is_task_call(self._ctx.request_context) and becomes_task(result)):
             # A task handle replaces this result: what the user must hear waits for the task's result.
             result.message = self.told(result.message)
+        _log_answer(result)
         return job_tool_result(result)
 
     def result(self, view: View, *, video: Path | None = None, is_error: bool = False) -> CallToolResult:
         view.message = self.told(view.message)
+        _log_answer(view)
         return tool_result(view, video=video, is_error=is_error)
 
     def told(self, message: str) -> str:
@@ -131,21 +138,37 @@ async def tool_call(ctx: Context, project: str | None = None) -> AsyncIterator[T
     except KlingError as exc:  # settings unusable, a bad project name: say so
         raise ToolError(str(exc)) from None
     call = ToolCall(ctx, workspace, principal, ref)
-    try:
-        yield call
-    except KlingError as exc:
-        raise ToolError(call.told(str(exc))) from None
+    with log_context(principal=principal, tool=_tool_name(ctx)):
+        try:
+            yield call
+        except KlingError as exc:
+            log.info("failed: %s", type(exc).__name__)
+            raise ToolError(call.told(str(exc))) from None
 
 
 def principal_of(ctx: Context) -> str:
-    """Who is calling: on stdio the local user; over HTTP the authenticated caller, who is the local
-    user too unless the server was started with several people's tokens."""
+    """Who is calling: on stdio the local user; over HTTP the principal the bearer token belongs to
+    (``principals``) — the local user for the server's own token, each person's name for a
+    ``--tokens-file``, a name from the OAuth subject — and the local user under ``--no-auth``."""
     return request_principal(ctx.request_context)
 
 
 def request_principal(ctx: ServerRequestContext[Any, Any]) -> str:
     """``principal_of`` from the request alone: the Tasks extension's methods have no tool context."""
-    return LOCAL_PRINCIPAL
+    principal = token_principal(ctx.request)
+    return principal if principal is not None else LOCAL_PRINCIPAL
+
+
+def _log_answer(view: View) -> None:
+    """One log line per answer (JSON under ``serve --http``), with its job and status when it has them."""
+    status = getattr(view, "status", None)
+    log.info("answered %s", status or "ok", extra={"job_id": getattr(view, "job_id", None), "status": status})
+
+
+def _tool_name(ctx: Context) -> str | None:
+    params = ctx.request_context.params
+    name = params.get("name") if isinstance(params, Mapping) else None
+    return name if isinstance(name, str) else None
 
 
 def follow_up(job_id: str) -> str:

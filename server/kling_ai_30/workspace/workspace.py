@@ -53,6 +53,7 @@ from ..results import CreditsView, ExportView, StateView, UploadView
 from ..router import Action, route
 from ..skill import SkillIdentity, load_identity
 from ..timing import Clock, Sleep
+from .accounts import AccountClients, Accounts
 from .backend_state import open_backend_state_dir, prune_loopback_backends
 from .estimate import Estimate, estimate
 from .history import HistoryView, ProjectsView, history_view, projects_view
@@ -87,6 +88,7 @@ class Workspace:
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.time,
         monotonic: Clock = time.monotonic,
+        accounts: Accounts | None = None,
     ) -> None:
         self.settings = settings
         self.identity = identity or load_identity(settings.skill_dir, skill_source=settings.skill_source)
@@ -94,9 +96,10 @@ class Workspace:
         self._monotonic = monotonic
         self._wall_clock = clock
         self._notices = Notices()
-        self._client = BackendClient(
+        self._clients = AccountClients(
             settings,
-            self.identity,
+            accounts,
+            identity=self.identity,
             transport=transport,
             sleep=sleep,
             clock=clock,
@@ -142,7 +145,7 @@ class Workspace:
 
     async def _close_client(self) -> None:
         with anyio.CancelScope(shield=True):
-            await self._client.aclose()
+            await self._clients.aclose()  # the server's account's client, and principals' own
 
     # ------------------------------------------------------------- projects
 
@@ -163,16 +166,17 @@ class Workspace:
                 self._projects.remember_last(ref)
                 return self._open[ref.key]
             await on_progress(Progress("Setting things up...", phase="setup"))
-            await self._client.ensure_credentials()
+            client = self._clients.of(ref.principal)  # the account the principal's work uses
+            await client.ensure_credentials()
             record = self._projects.load(ref)
             session = record.session if record.api_url == self.settings.api_url else None
             if session is None:
-                session = await self._client.create_session(task_name="project")
+                session = await client.create_session(task_name="project")
                 record = ProjectRecord(name=ref.name, session=session, api_url=self.settings.api_url)
                 self._projects.save(ref, record)
                 self._notices.add(f"✅ Connected to NemoVideo and ready (project {ref.name!r}).", project=ref.key)
             self._projects.remember_last(ref)
-            conversation = Conversation(self._client, session, sleep=self._sleep, clock=self._monotonic)
+            conversation = Conversation(client, session, sleep=self._sleep, clock=self._monotonic)
             project = Project(ref=ref, record=record, conversation=conversation)
             self._open[ref.key] = project
             self._resume_interrupted(ref)
@@ -243,7 +247,7 @@ class Workspace:
     async def credits(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> CreditsView:
         """§3.3: available, frozen, total. Like every first interaction, it sets the project up."""
         await self.project(ref, on_progress=on_progress)
-        return CreditsView.of(await self._client.credits())
+        return CreditsView.of(await self._clients.of(ref.principal).credits())
 
     def history(self, principal: str, *, project: str | None = None, limit: int = 20) -> HistoryView:
         """The principal's recent jobs (in ``project`` only, when given), newest first."""
@@ -262,7 +266,7 @@ class Workspace:
     async def state(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> StateView:
         """§3.4: the timeline summary line plus the tracks as data."""
         project = await self.project(ref, on_progress=on_progress)
-        return StateView.of(await self._client.state(project.session))
+        return StateView.of(await project.client.state(project.session))
 
     # -------------------------------------------------------------- upload
 
@@ -286,9 +290,9 @@ class Workspace:
         if path is not None:
             name = Path(path).name
             async with byte_progress(f"Uploading {name}", "uploading", on_progress) as on_bytes:
-                result = await self._client.upload_files(project.session, [path], on_progress=on_bytes)
+                result = await project.client.upload_files(project.session, [path], on_progress=on_bytes)
         else:
-            result = await self._client.upload_urls(project.session, [str(url)])
+            result = await project.client.upload_urls(project.session, [str(url)])
         project.record.uploads.extend(result.files)
         self._projects.save(ref, project.record)
         return UploadView.of(result)
@@ -455,15 +459,15 @@ class Workspace:
                     raise JobError(holder.busy_message())
                 locked = True
             try:
-                state = await self._client.state(project.session) if kind is JobKind.GENERATE else None
+                state = await project.client.state(project.session) if kind is JobKind.GENERATE else None
                 before = state if isinstance(steps[0], SendStep) else None
-                balance = await self._client.credits() if kind is JobKind.GENERATE else None
+                balance = await project.client.credits() if kind is JobKind.GENERATE else None
                 request = JobRequest(message=message, output_dir=str(dest), routed_to=list(routed))
                 if state is not None and balance is not None:
                     cost = self._estimate(ref, steps, state, balance)
                     if not cost.affordable:
                         raise cost.refusal(
-                            self.settings.web_url, self._client.user_id, anonymous=self._client.anonymous
+                            self.settings.web_url, project.client.user_id, anonymous=project.client.anonymous
                         )
                     request.clips, request.edits = cost.clips, cost.edits
                 job = self._jobs.start(
@@ -489,8 +493,8 @@ class Workspace:
         if not any(isinstance(step, SendStep) for step in steps):
             return None
         project = await self.project(ref)
-        state = await self._client.state(project.session)
-        return self._estimate(ref, steps, state, await self._client.credits())
+        state = await project.client.state(project.session)
+        return self._estimate(ref, steps, state, await project.client.credits())
 
     def _estimate(self, ref: ProjectRef, steps: Sequence[PlanStep], state: SessionState, balance: Credits) -> Estimate:
         sends = [step for step in steps if isinstance(step, SendStep)]
@@ -515,14 +519,14 @@ class Workspace:
                 if locked:
                     self._locks.release(project.ref.key, ctx.job.id)
             if balance is not None:
-                ctx.job.credits_spent = await self._spent_since(balance)
+                ctx.job.credits_spent = await self._spent_since(project.client, balance)
             return output
 
         return work
 
-    async def _spent_since(self, balance: Credits) -> int | None:
+    async def _spent_since(self, client: BackendClient, balance: Credits) -> int | None:
         try:
-            now = await self._client.credits()
+            now = await client.credits()
         except KlingError:
             return None  # the work is done; what it cost is only a detail
         return max(0, balance.available - now.available)
@@ -547,7 +551,7 @@ class Workspace:
             self._projects.save(project.ref, project.record)
 
         return PlanRunner(
-            client=self._client,
+            client=project.client,
             project=project,
             ctx=ctx,
             dest=dest,
