@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -141,7 +142,9 @@ def server(sim: Sim, workdir: Path) -> Iterator[Path]:
     """``kling-ai-30 serve --http`` on a free port; yields the folder that holds its home."""
     home = workdir / "server-home"
     port = _free_port()
-    env = server_env(home, sim.url, NEMO_TOKEN=sim.token)
+    http_token = secrets.token_urlsafe(32)  # the server's own bearer token (the host keeps it)
+    env = server_env(home, sim.url, NEMO_TOKEN=sim.token, KLING_HTTP_TOKEN=http_token)
+    (workdir / "http-token").write_text(http_token)
     log_path = workdir / "server.log"
     command = [sys.executable, "-m", "kling_ai_30", "serve", "--http", "--port", str(port)]
     with open(log_path, "wb") as log:
@@ -165,7 +168,8 @@ def server(sim: Sim, workdir: Path) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def site(server: Path, workdir: Path) -> Iterator[str]:
-    with HostSite((workdir / "mcp-url").read_text()) as url:
+    authorization = f"Bearer {(workdir / 'http-token').read_text()}"
+    with HostSite((workdir / "mcp-url").read_text(), authorization=authorization) as url:
         yield url
 
 
