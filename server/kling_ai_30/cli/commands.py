@@ -16,7 +16,7 @@ from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit
 from .local_run import command_settings, local_module
 from .output import emit, emit_error
 from .progress import ProgressLine
-from .running import RunState, follow, open_workspace, tell_interrupted
+from .running import RunState, follow, hangup_as_interrupt, open_workspace, tell_interrupted
 
 if TYPE_CHECKING:
     from ..progress import OnProgress, Progress
@@ -27,12 +27,19 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace) -> int:
     state = RunState(local=bool(getattr(args, "local", False)))
-    if args.command == "sim":
-        # uvicorn installs its Ctrl-C/SIGTERM handlers only on the main thread, outside any event loop.
-        return _sim(args)
-    try:
-        return anyio.run(partial(_dispatch, args, state))
-    except KeyboardInterrupt:
+    with hangup_as_interrupt():
+        if args.command == "sim":
+            # uvicorn installs its Ctrl-C/SIGTERM handlers only on the main thread, outside any event loop.
+            return _sim(args)
+        try:
+            return anyio.run(partial(_dispatch, args, state))
+        except KeyboardInterrupt:
+            pass
+        except BaseExceptionGroup as group:
+            # A hangup in a process that ignores Ctrl-C is raised where the code runs, and reaches
+            # here inside the task groups it passed through.
+            if group.split(KeyboardInterrupt)[1] is not None:
+                raise
         tell_interrupted(state)
         return EXIT_INTERRUPTED
 
