@@ -59,6 +59,10 @@ async def _dispatch(args: argparse.Namespace, state: RunState) -> int:
             from .claude import run_chat
 
             return await run_chat(args)
+        if command == "doctor":
+            from .doctor import run_doctor
+
+            return await run_doctor(args)
         async with open_workspace(args) as (workspace, ref):
             handler = {
                 "credits": _credits,

@@ -151,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", parents=options("chat"), help="talk to Claude, which drives the same tools")
     chat.add_argument("--model", default=None, help="Anthropic model (default: $KLING_CLAUDE_MODEL or a current one)")
 
+    sub.add_parser(
+        "doctor",
+        parents=options("doctor"),
+        help="check the setup: Python, uvx, the backend, the token, folders, versions (-q: problems only)",
+    )
     return parser
 
 
