@@ -352,8 +352,10 @@ def test_the_claude_upload_zip_has_only_the_keys_that_uploader_accepts(tmp_path:
 # ------------------------------------------------------------------ ClawHub and the MCP Registry
 
 SOURCE = ROOT / "server" / "kling_ai_30"
-# Read as every program reads them: they set up the terminal and the locale, not this skill.
-PLATFORM_VARIABLES = frozenset({"LANG", "LC_ALL", "LC_MESSAGES", "TERM", "NO_COLOR", "FORCE_COLOR"})
+# Read as every program reads them: they set up the terminal, the locale and the user folders, not this skill.
+PLATFORM_VARIABLES = frozenset(
+    {"LANG", "LC_ALL", "LC_MESSAGES", "TERM", "NO_COLOR", "FORCE_COLOR", "HOME", "XDG_CACHE_HOME", "LOCALAPPDATA"}
+)
 # ClawHub's documented metadata.openclaw keys (openclaw/clawhub docs/skill-format.md).
 OPENCLAW_KEYS = {
     "requires", "primaryEnv", "always", "skillKey", "emoji", "homepage", "os", "install", "nix", "config", "envVars",

@@ -11,12 +11,11 @@ Exit codes: ``exit_codes``.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ..redaction import install_log_redaction
+from .arguments import wait_seconds
 
 # name -> (flags, keyword arguments for add_argument). Every subparser copy defaults to SUPPRESS,
 # so an option given before the command is not reset by the command's own default.
@@ -118,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--attach", action="append", default=[], metavar="PATH", help="upload this file first")
     generate.add_argument("--output-dir", help="where an exported MP4 goes")
     generate.add_argument("--no-export", action="store_true", help="do not export even if the video is ready")
-    generate.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    generate.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
 
     upload = sub.add_parser("upload", parents=options("upload"), help="upload images, clips or audio (paths or URLs)")
     upload.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
@@ -128,14 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", parents=options("export"), help="render and download the MP4")
     export.add_argument("--output-dir", help="where the MP4 goes (default: your kling-ai-30 videos folder)")
-    export.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    export.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
     export.add_argument(
         "--new-render", action="store_true", help="render again even if the timeline was exported unchanged"
     )
 
     job = sub.add_parser("job", parents=options("job"), help="follow a job that was interrupted or is still running")
     job.add_argument("job_id")
-    job.add_argument("--wait", type=float, help="stop waiting after this many seconds")
+    job.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds")
 
     demo = sub.add_parser("demo", parents=options("demo"), help="the whole job offline: image in, 1080p MP4 out")
     demo.add_argument("--output-dir", help="where the MP4 goes")
@@ -180,6 +179,16 @@ def parse_command_line(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code."""
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    leading, rest = _leading_global_options(argv)
+    if rest[:1] == ["route"]:
+        from .route_command import run_route  # before anything heavy: routing needs none of it
+
+        return run_route(leading + rest[1:])
+    import logging
+
+    from ..redaction import install_log_redaction
+
     args = parse_command_line(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
@@ -190,3 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .commands import run  # after parsing: `--help` stays fast
 
     return run(args)
+
+
+def _leading_global_options(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``argv`` split before the command: the global options given first, and the rest."""
+    flags = {flag: "metavar" in kwargs for flags, kwargs in GLOBAL_OPTIONS.values() for flag in flags}
+    position = 0
+    while position < len(argv) and (flag := argv[position].split("=", 1)[0]) in flags:
+        takes_value = flags[flag] and "=" not in argv[position]
+        position += 2 if takes_value else 1
+    return argv[:position], argv[position:]
