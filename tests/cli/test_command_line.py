@@ -87,3 +87,8 @@ def test_an_option_before_a_command_that_has_no_use_for_it_is_refused(capsys: py
         main(["--project", "trip", "sim"])
     assert exited.value.code == 2
     assert "--project means nothing for `sim`" in capsys.readouterr().err
+
+
+def test_route_takes_its_options_before_the_command_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json", "route", "export the video"]) == 0
+    assert json.loads(capsys.readouterr().out)["action"] == "export"
