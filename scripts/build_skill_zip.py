@@ -1,12 +1,15 @@
-"""Build the skill zips for hosts that take a folder upload.
+"""Build the skill zip for Claude.ai and Claude Desktop, which take a skill as a folder upload.
 
-- ``dist/kling-ai-30-claude.zip``: for Claude.ai / Claude Desktop (Settings → Capabilities →
-  Skills). That uploader accepts only ``name``, ``description``, ``license``, ``allowed-tools``,
-  ``compatibility`` and ``metadata`` at the top of the frontmatter (reference/skill-ecosystem.md
-  §1.5), so ``version`` and ``homepage`` move under ``metadata`` as strings (the server's version
-  reader looks there too). The skill folder sits at the zip's root, as the uploader wants.
+    python scripts/build_skill_zip.py      # prints the path: dist/kling-ai-30-claude.zip
 
-    python scripts/build_skill_zip.py
+Then upload the zip in Claude (Settings → Capabilities → Skills; code execution must be on). The
+tools come from the MCP server, added separately (docs/install.md, "Claude Desktop").
+
+That uploader accepts only ``name``, ``description``, ``license``, ``allowed-tools``,
+``compatibility`` and ``metadata`` at the top of the frontmatter (reference/skill-ecosystem.md
+§1.5), so ``version`` and ``homepage`` move under ``metadata`` as strings (the server's version
+reader looks there too). The skill folder sits at the zip's root, as the uploader wants, with
+``SKILL.md`` and ``LICENSE``. Needs PyYAML, which any venv of the project has.
 """
 
 from __future__ import annotations

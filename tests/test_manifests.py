@@ -2,12 +2,14 @@
 
 Files checked: the Claude Code plugin and marketplace (``.claude-plugin/``), the Cursor plugin
 (``.cursor-plugin/plugin.json`` and ``mcp.json``), the Claude Desktop bundle (``manifest.json``,
-built by ``scripts/build_mcpb.py``) and the copy-paste snippets in ``examples/``. The host facts
+built by ``scripts/build_mcpb.py``), the MCP Registry entry (``server.json``), the ClawHub
+metadata in the frontmatter and the copy-paste snippets in ``examples/``. The host facts
 behind the rules are in docs/install.md; the ones found by running the hosts' own tools are marked.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
@@ -22,6 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
+from kling_ai_30 import config
 from kling_ai_30.cli.main import build_parser
 from kling_ai_30.skill import detect_platform
 
@@ -39,7 +42,9 @@ DESKTOP_EXAMPLE = ROOT / "examples" / "claude_desktop_config.json"
 CURSOR_EXAMPLE = ROOT / "examples" / "cursor-mcp.json"
 CLAUDE_CODE_EXAMPLE = ROOT / "examples" / "claude-code.sh"
 INSTALL_DOC = ROOT / "docs" / "install.md"
+REGISTRY_ENTRY = ROOT / "server.json"
 OWNED_FILES = (
+    REGISTRY_ENTRY,
     CLAUDE_PLUGIN,
     CLAUDE_MARKETPLACE,
     CURSOR_PLUGIN,
@@ -342,3 +347,149 @@ def test_the_claude_upload_zip_has_only_the_keys_that_uploader_accepts(tmp_path:
     assert set(frontmatter) <= {"name", "description", "license", "allowed-tools", "compatibility", "metadata"}
     assert frontmatter_version(frontmatter) == yaml.safe_load((ROOT / "frontmatter.yaml").read_text())["version"]
     assert "## Tools" in skill
+
+
+# ------------------------------------------------------------------ ClawHub and the MCP Registry
+
+SOURCE = ROOT / "server" / "kling_ai_30"
+# Read as every program reads them: they set up the terminal, the locale and the user folders, not this skill.
+PLATFORM_VARIABLES = frozenset(
+    {"LANG", "LC_ALL", "LC_MESSAGES", "TERM", "NO_COLOR", "FORCE_COLOR", "HOME", "XDG_CACHE_HOME", "LOCALAPPDATA"}
+)
+# ClawHub's documented metadata.openclaw keys (openclaw/clawhub docs/skill-format.md).
+OPENCLAW_KEYS = {
+    "requires", "primaryEnv", "always", "skillKey", "emoji", "homepage", "os", "install", "nix", "config", "envVars",
+}  # fmt: skip
+REGISTRY_SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
+
+
+def _environment_reads() -> set[str]:
+    """Every environment variable the package reads: the settings table (``config.ENV_VARS``, read in
+    a loop), and ``environ.get("X")``, ``environ["X"]`` or ``getenv("X")`` with the name written
+    out, in a module constant, or in a loop over a tuple of names."""
+    names: set[str] = set()
+    unresolved: set[tuple[str, str]] = set()
+    for path in SOURCE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        looped = {
+            node.target.id: [item.value for item in node.iter.elts if isinstance(item, ast.Constant)]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Tuple)
+        }
+        for key in _read_keys(tree):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                names.add(key.value)
+            elif isinstance(key, ast.Name) and key.id in constants:
+                names.add(constants[key.id])
+            elif isinstance(key, ast.Name) and isinstance(getattr(config, key.id, None), str):
+                names.add(getattr(config, key.id))
+            elif isinstance(key, ast.Name) and key.id in looped:
+                names.update(looped[key.id])
+            elif isinstance(key, ast.Name):
+                unresolved.add((path.name, key.id))
+    assert not unresolved, f"environment reads the scan cannot follow (name them here): {unresolved}"
+    return names | set(config.ENV_VARS)
+
+
+def _read_keys(tree: ast.AST) -> Iterator[ast.expr]:
+    def is_environment(node: ast.expr) -> bool:
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+        return name in ("environ", "env", "environment")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            if (node.func.attr == "get" and is_environment(node.func.value)) or node.func.attr == "getenv":
+                yield node.args[0]
+        elif isinstance(node, ast.Subscript) and is_environment(node.value):
+            yield node.slice
+
+
+def _openclaw() -> dict[str, Any]:
+    metadata: dict[str, Any] = FRONTMATTER["metadata"]["openclaw"]
+    return metadata
+
+
+def test_clawhub_declares_every_environment_variable_the_code_reads_and_no_other() -> None:
+    # ClawHub's scan flags a variable the code reads but the metadata does not declare
+    # (reference/skill-ecosystem.md §5.4), and a declared one nothing reads misleads the reader.
+    declared = [entry["name"] for entry in _openclaw()["envVars"]]
+    assert len(declared) == len(set(declared))
+    assert set(declared) == _environment_reads() - PLATFORM_VARIABLES
+    assert {"NEMO_TOKEN", "ANTHROPIC_API_KEY", config.CLAUDE_MODEL_ENV} <= set(declared)
+
+
+def test_clawhub_requires_nothing_and_every_variable_is_optional() -> None:
+    openclaw = _openclaw()
+    assert openclaw["requires"]["env"] == []  # listed there, OpenClaw would hide the skill until set
+    assert all(entry["required"] is False and entry["description"] for entry in openclaw["envVars"])
+    assert openclaw["primaryEnv"] == "NEMO_TOKEN"
+
+
+def test_clawhub_metadata_uses_only_documented_keys_and_no_config_paths() -> None:
+    openclaw = _openclaw()
+    assert set(openclaw) <= OPENCLAW_KEYS  # `configPaths` is not one of them
+    assert set(openclaw["requires"]) <= {"bins", "anyBins", "env", "config"}
+    # requires.config is documented as "config file paths", but OpenClaw's loader reads each entry as
+    # an openclaw.json setting that must be set (src/agents/skills/config.ts, shouldIncludeSkill):
+    # a file path there would keep the skill from ever loading. SKILL.md says what is written where.
+    assert "config" not in openclaw["requires"]
+    privacy = (ROOT / "SKILL.md").read_text(encoding="utf-8").split("## Privacy and files", 1)[1]
+    assert "~/.config/nemovideo/client_id" in privacy and "~/.config/kling-ai-30/" in privacy
+
+
+def _registry() -> dict[str, Any]:
+    entry: dict[str, Any] = _json(REGISTRY_ENTRY)
+    return entry
+
+
+def test_the_registry_entry_follows_the_2025_12_11_schema() -> None:
+    entry = _registry()
+    assert entry["$schema"] == REGISTRY_SCHEMA
+    assert set(entry) <= {
+        "$schema", "name", "title", "description", "version", "websiteUrl", "repository", "packages", "remotes",
+        "icons", "_meta",
+    }  # fmt: skip
+    assert re.fullmatch(r"[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+", entry["name"]) and 3 <= len(entry["name"]) <= 200
+    assert 1 <= len(entry["description"]) <= 100 and 1 <= len(entry["title"]) <= 100
+    assert set(entry["repository"]) >= {"url", "source"}
+    for package in entry["packages"]:
+        assert {"registryType", "identifier", "transport"} <= set(package)
+        assert package["version"] != "latest" and not re.search(r"[\^~<>=*]|\.x\b", package["version"])
+        for variable in package["environmentVariables"]:
+            assert set(variable) <= {"name", "description", "isRequired", "isSecret", "default", "format", "value"}
+            assert variable.get("format", "string") in {"string", "number", "boolean", "filepath"}
+
+
+def test_the_registry_entry_names_this_repository_and_the_readme_proves_it() -> None:
+    entry = _registry()
+    owner, repo = FRONTMATTER["homepage"].removeprefix("https://github.com/").split("/")
+    assert entry["name"] == f"io.github.{owner}/{repo}"
+    assert entry["repository"] == {"url": FRONTMATTER["homepage"], "source": "github"}
+    # PyPI ownership: the registry looks for this line in the package's description (the README).
+    assert f"mcp-name: {entry['name']}" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "NemoVideo" in entry["description"] and "not an official Kling product" in entry["description"]
+
+
+def test_the_registry_entry_runs_this_package_s_stdio_server_with_the_settings_it_reads() -> None:
+    entry = _registry()
+    (package,) = entry["packages"]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert (package["registryType"], package["registryBaseUrl"]) == ("pypi", "https://pypi.org")
+    assert f'name = "{package["identifier"]}"' in pyproject
+    assert entry["version"] == package["version"] == FRONTMATTER["version"]
+    assert (package["runtimeHint"], package["transport"]) == ("uvx", {"type": "stdio"})
+    argv = [argument["value"] for argument in package["packageArguments"]]
+    assert build_parser().parse_args(argv).command == "serve"
+    variables = {variable["name"]: variable for variable in package["environmentVariables"]}
+    assert set(variables) == set(config.ENV_VARS)
+    assert variables["NEMO_TOKEN"]["isSecret"] is True
+    assert not any(variable.get("isRequired") for variable in variables.values())

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,14 +25,6 @@ from kling_ai_30.workspace.backend_state import backend_slug, backend_state_dir
 from ..media import make_image, probe
 
 GENERATE = "generate a 5-second cinematic video from this image with slow camera movement"
-
-
-@pytest.fixture
-def cli_env(backend: LocalBackend, base_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The CLI pointed at the shared local backend, the way a user points it at any backend."""
-    monkeypatch.setenv("NEMO_API_URL", base_url)
-    monkeypatch.setenv("NEMO_WEB_URL", base_url)
-    yield base_url
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -6,7 +6,6 @@ import argparse
 import errno
 import json
 import logging
-import os
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit
 from .local_run import command_settings, local_module
 from .output import emit, emit_error
 from .progress import ProgressLine
-from .running import RunState, follow, open_workspace, tell_interrupted
+from .running import RunState, follow, hangup_as_interrupt, open_workspace, tell_interrupted
 
 if TYPE_CHECKING:
     from ..mcp_server.http_options import HttpOptions
@@ -31,12 +30,19 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace) -> int:
     state = RunState(local=bool(getattr(args, "local", False)))
-    if args.command == "sim":
-        # uvicorn installs its Ctrl-C/SIGTERM handlers only on the main thread, outside any event loop.
-        return _sim(args)
-    try:
-        return anyio.run(partial(_dispatch, args, state))
-    except KeyboardInterrupt:
+    with hangup_as_interrupt():
+        if args.command == "sim":
+            # uvicorn installs its Ctrl-C/SIGTERM handlers only on the main thread, outside any event loop.
+            return _sim(args)
+        try:
+            return anyio.run(partial(_dispatch, args, state))
+        except KeyboardInterrupt:
+            pass
+        except BaseExceptionGroup as group:
+            # A hangup in a process that ignores Ctrl-C is raised where the code runs, and reaches
+            # here inside the task groups it passed through.
+            if group.split(KeyboardInterrupt)[1] is not None:
+                raise
         tell_interrupted(state)
         return EXIT_INTERRUPTED
 
@@ -54,6 +60,10 @@ async def _dispatch(args: argparse.Namespace, state: RunState) -> int:
             from .claude import run_chat
 
             return await run_chat(args)
+        if command == "doctor":
+            from .doctor import run_doctor
+
+            return await run_doctor(args)
         async with open_workspace(args) as (workspace, ref):
             handler = {
                 "credits": _credits,
@@ -122,7 +132,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 def _http_options(args: argparse.Namespace) -> HttpOptions:
-    from ..mcp_server.bearer_tokens import TOKEN_ENV
+    from ..mcp_server.bearer_tokens import token_from_environment
     from ..mcp_server.http_options import HttpOptions
 
     return HttpOptions(
@@ -131,7 +141,7 @@ def _http_options(args: argparse.Namespace) -> HttpOptions:
         public_url=args.public_url,
         token_file=args.token_file,
         tokens_file=args.tokens_file,
-        env_token=os.environ.get(TOKEN_ENV),
+        env_token=token_from_environment(),
         no_auth=args.no_auth,
         oauth_issuer=args.oauth_issuer,
         oauth_audience=args.oauth_audience,

@@ -1,13 +1,16 @@
 """A command's workspace and the job it follows: opened for the command, followed with a live
-status line, and told to the user when the command is interrupted."""
+status line, and told to the user when the command is interrupted (Ctrl-C, or the terminal closed)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ..progress import Progress
@@ -73,6 +76,39 @@ def follow_up(job_id: str) -> str:
     return f"it keeps running; check on it with: kling-ai-30 job {job_id}"
 
 
+@contextlib.contextmanager
+def hangup_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGHUP (the terminal was closed) stops the command the way Ctrl-C does.
+
+    Its default would end the process on the spot, leaving the local backend's and a ``--local``
+    run's temporary folders behind. Instead it goes to whichever Ctrl-C handler is in charge: the
+    event loop's, uvicorn's (``sim``), or Python's KeyboardInterrupt; each unwinds, so every
+    ``with`` that owns a folder removes it. A process started under ``nohup`` keeps ignoring it.
+    """
+    if (
+        not hasattr(signal, "SIGHUP")  # Windows
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    signal.signal(signal.SIGHUP, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Called rather than raised as SIGINT: a process started in the background by a script ignores
+    # SIGINT, and a hangup must still stop it.
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
+
+
 def tell_interrupted(state: RunState) -> None:
     lines = ["Interrupted."]
     if state.job_id is not None and not state.local:
@@ -82,4 +118,6 @@ def tell_interrupted(state: RunState) -> None:
         )
     elif state.local:
         lines.append("The local backend stopped with this command, so its work stopped too.")
-    print("\n" + "\n".join(lines), file=sys.stderr)
+    # After SIGHUP the terminal may be gone: nobody to tell, and the cleanup has already run.
+    with contextlib.suppress(OSError):
+        print("\n" + "\n".join(lines), file=sys.stderr)

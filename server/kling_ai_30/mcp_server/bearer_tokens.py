@@ -40,6 +40,13 @@ from .principals import PrincipalToken
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "KLING_HTTP_TOKEN"
+
+
+def token_from_environment() -> str | None:
+    """The bearer token ``KLING_HTTP_TOKEN`` gives, if it is set."""
+    return os.environ.get(TOKEN_ENV)
+
+
 OWN_TOKEN_FILE = "http-token"
 _MAX_TOKEN_CHARS = 1024
 # Visible ASCII only: a header value carries nothing else reliably, and a space would split a line.
