@@ -259,13 +259,20 @@ def test_a_job_record_of_any_shape_reads_as_a_usable_job_or_none(data: Any, tmp_
     assert report(Outcome(job=job), job, lambda job_id: "follow it").job_id == job.id
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=session_dicts | json_values)
-def test_a_session_record_of_any_shape_reads_as_a_session_or_none(data: Any) -> None:
-    session = Session.from_dict(data)
+def test_a_session_record_of_any_shape_reads_as_a_session_or_none(data: Any, tmp_path: Path) -> None:
+    store = ProjectStore(tmp_path / "projects", tell=lambda note: None)
+    ref = ProjectRef("local", "default")
+    path = tmp_path / "projects" / "local" / "default.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"name": "default", "session": data}), encoding="utf-8")
+    session = store.load(ref).session
     if session is not None:
+        assert isinstance(session.session_id, str) and isinstance(session.replacements, int)
         session.replacements += 1
-        assert Session.from_dict(json.loads(json.dumps(session.to_dict()))) == session
+        store.save(ref, store.load(ref).model_copy(update={"session": session}))
+        assert store.load(ref).session == session
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

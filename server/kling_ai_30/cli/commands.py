@@ -18,11 +18,10 @@ from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit
 from .local_run import command_settings, local_module
 from .output import emit, emit_error
 from .progress import ProgressLine
-from .running import RunState, follow, hangup_as_interrupt, open_workspace, tell_interrupted
+from .running import RunState, follow, follow_up, hangup_as_interrupt, open_workspace, tell_interrupted
 
 if TYPE_CHECKING:
     from ..mcp_server.http_options import HttpOptions
-    from ..progress import OnProgress, Progress
     from ..workspace.outcome import Outcome
     from ..workspace.projects import ProjectRef
     from ..workspace.workspace import Workspace
@@ -215,7 +214,7 @@ async def _credits(args: argparse.Namespace, workspace: Workspace, ref: ProjectR
 
 async def _state(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
     progress = _progress(args)
-    view = await workspace.state(ref, on_progress=_shown_on(progress))
+    view = await workspace.state(ref, on_progress=progress.show)
     progress.done()
     emit(args, view)
     return EXIT_OK
@@ -233,7 +232,7 @@ async def _upload(args: argparse.Namespace, workspace: Workspace, ref: ProjectRe
             ref,
             path=None if is_url else str(Path(source).expanduser().absolute()),
             url=source if is_url else None,
-            on_progress=_shown_on(progress),
+            on_progress=progress.show,
         )
         files.extend(view.files)
         messages.append(view.message)
@@ -251,18 +250,12 @@ async def _generate(args: argparse.Namespace, workspace: Workspace, ref: Project
         attachments=attachments,
         output_dir=_output_dir(args),
         auto_export=not args.no_export,
-        on_progress=_shown_on(progress),
+        on_progress=progress.show,
     )
-    if outcome.reused and not outcome.same_request:
+    lead = outcome.lead(follow_up)
+    if outcome.reused and not outcome.same_request and lead:
         progress.done()
-        job_id = outcome.job.id
-        emit_error(
-            args,
-            JobError(
-                f"Your new request was not sent: the previous one (job {job_id}) is still running. Send it again "
-                f"when that finishes; follow it with: kling-ai-30 job {job_id}"
-            ),
-        )
+        emit_error(args, JobError(lead))  # nothing of this request was done: a failure for a script
         return EXIT_FAILED
     return await _follow(args, workspace, state, outcome, progress)
 
@@ -270,7 +263,7 @@ async def _generate(args: argparse.Namespace, workspace: Workspace, ref: Project
 async def _export(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
     progress = _progress(args)
     outcome = await workspace.export(
-        ref, output_dir=_output_dir(args), fresh=args.new_render, on_progress=_shown_on(progress)
+        ref, output_dir=_output_dir(args), fresh=args.new_render, on_progress=progress.show
     )
     return await _follow(args, workspace, state, outcome, progress)
 
@@ -299,13 +292,6 @@ async def _follow(
 
 def _progress(args: argparse.Namespace) -> ProgressLine:
     return ProgressLine(enabled=not (args.quiet or args.json))
-
-
-def _shown_on(progress: ProgressLine) -> OnProgress:
-    async def show(update: Progress) -> None:
-        progress.update(update.message, update.fraction)
-
-    return show
 
 
 def _output_dir(args: argparse.Namespace) -> Path | None:

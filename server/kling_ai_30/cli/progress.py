@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import TextIO
 
+from ..progress import Progress
 from .terminal import Palette, colour_supported, columns, fit, is_live_terminal, one_line
 
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -43,6 +44,10 @@ class ProgressLine:
         self._last_text = ""
         self._last_shape = ""
         self._last_line = 0.0
+
+    async def show(self, update: Progress) -> None:
+        """An ``OnProgress``: the work's progress, as this line."""
+        self.update(update.message or update.phase, update.fraction)
 
     def update(self, message: str, fraction: float | None = None) -> None:
         """Show ``message`` (and a bar for ``fraction`` 0..1)."""

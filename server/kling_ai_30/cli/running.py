@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from ..progress import Progress
 from .local_run import command_settings
 from .output import emit_notices
 from .progress import ProgressLine
@@ -59,14 +58,11 @@ async def follow(
     """Wait for the outcome's job with a live status line; ``--wait`` bounds the wait (the job goes
     on, and ``kling-ai-30 job <id>`` follows it later)."""
 
-    async def show(update: Progress) -> None:
-        progress.update(update.message or update.phase, update.fraction)
-
     state.job_id = outcome.job.id
     budget = args.wait if getattr(args, "wait", None) is not None else float("inf")
     # `--wait` counts from when the backend has the message: exiting before that would cut the
     # request off unsent, and `kling-ai-30 job` could then only say so.
-    result = await workspace.follow(outcome, budget, follow_up, on_progress=show, until_sent=True)
+    result = await workspace.follow(outcome, budget, follow_up, on_progress=progress.show, until_sent=True)
     progress.done()
     state.job_id = None if result.status != "running" else result.job_id
     return result

@@ -38,7 +38,7 @@ class RequestKind(StrEnum):
         return cls.READ if method.upper() == "GET" else cls.WRITE
 
 
-class Failure(StrEnum):
+class TransportFailure(StrEnum):
     """How a request failed, as far as repeating it is concerned."""
 
     NOT_CONNECTED = "not_connected"
@@ -53,29 +53,31 @@ class Failure(StrEnum):
 
 TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
 
-RETRIED: Mapping[RequestKind, frozenset[Failure]] = {
-    RequestKind.READ: frozenset({Failure.NOT_CONNECTED, Failure.TIMED_OUT, Failure.TRANSIENT_STATUS}),
-    RequestKind.WRITE: frozenset({Failure.NOT_CONNECTED}),
-    RequestKind.CHAT_MESSAGE: frozenset({Failure.NOT_CONNECTED}),
+RETRIED: Mapping[RequestKind, frozenset[TransportFailure]] = {
+    RequestKind.READ: frozenset(
+        {TransportFailure.NOT_CONNECTED, TransportFailure.TIMED_OUT, TransportFailure.TRANSIENT_STATUS}
+    ),
+    RequestKind.WRITE: frozenset({TransportFailure.NOT_CONNECTED}),
+    RequestKind.CHAT_MESSAGE: frozenset({TransportFailure.NOT_CONNECTED}),
 }
 """The failures after which each kind of request goes again."""
 
 
-def failure_of_error(exc: httpx.HTTPError) -> Failure:
+def failure_of_error(exc: httpx.HTTPError) -> TransportFailure:
     """The failure an httpx exception stands for."""
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-        return Failure.NOT_CONNECTED
+        return TransportFailure.NOT_CONNECTED
     if isinstance(exc, httpx.TimeoutException):
-        return Failure.TIMED_OUT
-    return Failure.BROKEN
+        return TransportFailure.TIMED_OUT
+    return TransportFailure.BROKEN
 
 
-def failure_of_status(status_code: int) -> Failure | None:
+def failure_of_status(status_code: int) -> TransportFailure | None:
     """``TRANSIENT_STATUS`` for an answer worth waiting out, else None (the answer stands)."""
-    return Failure.TRANSIENT_STATUS if status_code in TRANSIENT_STATUSES else None
+    return TransportFailure.TRANSIENT_STATUS if status_code in TRANSIENT_STATUSES else None
 
 
-def retry_delay(kind: RequestKind, failure: Failure, repeats_so_far: int) -> float | None:
+def retry_delay(kind: RequestKind, failure: TransportFailure, repeats_so_far: int) -> float | None:
     """Seconds to wait before sending the request again, or None when it must not go again."""
     if failure not in RETRIED[kind] or repeats_so_far >= MAX_TRANSIENT_RETRIES:
         return None

@@ -16,7 +16,7 @@ import httpx
 
 from ..errors import BackendUnavailableError, MessageInFlightError
 from ..timing import Sleep
-from .retry import Failure, RequestKind, failure_of_error, failure_of_status, retry_delay
+from .retry import RequestKind, TransportFailure, failure_of_error, failure_of_status, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Sender:
         else:
             reason = f"the connection failed ({type(exc).__name__})"
         # After a connection was made (a write, a read, a drop) the backend may have the request.
-        may_have_arrived = failure is not Failure.NOT_CONNECTED
+        may_have_arrived = failure is not TransportFailure.NOT_CONNECTED
         if kind is RequestKind.CHAT_MESSAGE and may_have_arrived:
             return self.in_flight(reason)
         return BackendUnavailableError(

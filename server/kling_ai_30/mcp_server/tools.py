@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import AcceptedElicitation, Context, ElicitationResult, MCPServer, Resolve
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from ..jobs.job import is_job_id
 from ..policy import MAX_MESSAGE_CHARS, WAIT_ARGUMENT_MAX_S
 from ..results import CreditsView, StateView, UploadView
 from ..studio import studio_meta
@@ -149,8 +147,6 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
     ) -> Annotated[CallToolResult, JobResult]:
         """Wait for a generate or export job that was still running, and return its result. Jobs keep
         running on the server even after a call returns, and survive a server restart."""
-        if not is_job_id(job_id):
-            raise ToolError(f"{job_id[:40]!r} is not a job id; use the job_id a generate or export call returned.")
         async with tool_call(ctx) as call:
             return await call.follow(await call.workspace.job(job_id, call.principal), wait_seconds)
 

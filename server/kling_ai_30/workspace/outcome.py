@@ -34,16 +34,15 @@ class Outcome:
     """With ``reused``: the busy job is this very request (sent before by a call that gave up
     waiting); otherwise an earlier, different one, and this request still has to be sent."""
 
-    @property
-    def lead(self) -> str | None:
-        """What to say before the job's own message."""
+    def lead(self, follow_up: FollowUp) -> str | None:
+        """What to say before the job's own message (the same words on every front end)."""
         if not self.reused:
             return None
         if self.same_request:
             return f"This request is already being worked on (job {self.job.id}); this message was not sent again."
         return (
             f"Your new request was not sent: the previous one (job {self.job.id}) was still running in this "
-            "project. Send it again when that one finishes."
+            f"project. Send it again when that one finishes; {follow_up(self.job.id)}."
         )
 
 
@@ -108,8 +107,9 @@ def report(outcome: Outcome, job: Job, follow_up: FollowUp) -> JobResult:
     else:
         status = "done"
         message = (output.message if output is not None else "") or job.message or "Done."
-    if outcome.lead:
-        message = f"{outcome.lead}\n\n{message}"
+    lead = outcome.lead(follow_up)
+    if lead:
+        message = f"{lead}\n\n{message}"
     reply = output.reply if output is not None else None
     return JobResult(
         status=status,

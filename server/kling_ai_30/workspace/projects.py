@@ -97,9 +97,6 @@ class ProjectStore:
             return ProjectRecord(name=ref.name)
         return record.model_copy(update={"name": ref.name})
 
-    def exists(self, ref: ProjectRef) -> bool:
-        return self._path(ref).is_file()
-
     def save(self, ref: ProjectRef, record: ProjectRecord) -> None:
         record.updated_at = time.time()
         # Bounded: a long conversation must not grow the file (and every save) without end.
