@@ -57,9 +57,8 @@ class AgentRun:
         clock: Clock,
         files: MediaFiles,
         session: Session,
-        user_id: str,
         intent: Intent,
-        frozen: int,
+        reservation: str,
         channel: Channel,
         base_url: str,
         stop: threading.Event,
@@ -70,9 +69,8 @@ class AgentRun:
         self._config = config
         self._files = files
         self._session = session
-        self._user_id = user_id
         self._intent = intent
-        self._frozen = frozen
+        self._reservation = reservation  # the credits frozen for this run, settled when it ends
         self._channel = channel
         self._base_url = base_url
         self._stop = stop
@@ -90,6 +88,7 @@ class AgentRun:
         try:
             with self._session.run_lock:
                 self._check_stop()
+                self._store.count_run(self._session)
                 spend = self._execute()
         except _RunFailed:
             spend = 0
@@ -100,7 +99,7 @@ class AgentRun:
             self._emit(error_frame(f"Internal error: {exc}"))
             spend = 0
         finally:
-            self._store.settle(self._user_id, self._frozen, spend)
+            self._store.settle(self._reservation, spend)
             self._channel.put(Control.END)
 
     def _execute(self) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kling_ai_30 import policy
 
@@ -39,6 +39,9 @@ class SimConfig(BaseModel):
 
     # Where uploads, generated media and renders go; None = a fresh temp dir removed on close.
     data_dir: Path | None = None
+    # Keep users, sessions, credits, renders and media in data_dir from one run to the next, shared
+    # with every backend running over the same folder at the same time (the CLI's offline project).
+    persistent: bool = False
     # Seeds the agent's choices (silent edits, reply variants, thought parts) per session.
     seed: int = 0
     # api notes §5.4: "~30% of edits return no text".
@@ -69,3 +72,9 @@ class SimConfig(BaseModel):
     export_requires_attribution: bool = True
     # Longest clip the agent agrees to generate (the product is about ~30 s videos).
     max_generation_seconds: int = Field(default=60, ge=1)
+
+    @model_validator(mode="after")
+    def _kept_somewhere(self) -> SimConfig:
+        if self.persistent and self.data_dir is None:
+            raise ValueError("a persistent backend needs a data_dir to keep its state in")
+        return self
