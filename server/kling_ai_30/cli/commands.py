@@ -13,7 +13,7 @@ import anyio
 
 from ..errors import ConfigError, InputError, JobError, KlingError
 from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_for
-from .local_run import command_settings, local_module
+from .local_run import command_backend, local_module
 from .output import emit, emit_error
 from .progress import ProgressLine
 from .running import RunState, follow, open_workspace, tell_interrupted
@@ -30,6 +30,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "sim":
         # uvicorn installs its Ctrl-C/SIGTERM handlers only on the main thread, outside any event loop.
         return _sim(args)
+    if args.command == "local":
+        from .local_command import run_local
+
+        return run_local(args)
     try:
         return anyio.run(partial(_dispatch, args, state))
     except KeyboardInterrupt:
@@ -113,8 +117,8 @@ def _route(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     from ..mcp_server.server import build_server
 
-    with command_settings(args) as settings:
-        server = build_server(settings)
+    with command_backend(args) as backend:
+        server = build_server(backend.settings, transport=backend.transport)
         if args.http:
             await server.run_streamable_http_async(host=args.host, port=args.port)
         else:

@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=20, help="how many jobs, newest first (default: %(default)s)")
     sub.add_parser("projects", parents=[common], help="your projects, and the one used when none is named")
 
+    local = sub.add_parser("local", help="the offline project that --local commands share")
+    local_actions = local.add_subparsers(dest="action", metavar="ACTION", required=True)
+    local_actions.add_parser("reset", parents=[common], help="remove it and start afresh (exported MP4s are kept)")
+
     chat = sub.add_parser("chat", parents=[common], help="talk to Claude, which drives the same tools")
     chat.add_argument("--model", default=None, help="Anthropic model (default: $KLING_CLAUDE_MODEL or a current one)")
     return parser
