@@ -35,17 +35,17 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object
 def test_one_command_finds_the_project_credits_and_video_the_one_before_made(
     capsys: pytest.CaptureFixture[str], private_home: Path
 ) -> None:
-    code, out, err = run(capsys, "generate", "--local", "--no-export", "generate a 4-second video of a harbour")
+    code, out, err = run(capsys, "generate", "--local", "--no-export", "generate a 4-second video of a harbour at dusk")
     assert code == 0, out + err
 
-    assert "Video: harbour (0-4s)" in run(capsys, "state", "--local")[1]
+    assert "Video: harbour at dusk (0-4s)" in run(capsys, "state", "--local")[1]
     assert run_json(capsys, "credits", "--local")["available"] == 92  # 4 s at 2 credits a second
     exported = run_json(capsys, "export", "--local")["export"]
     assert isinstance(exported, dict)
     video = Path(str(exported["path"]))
     assert video.parent == private_home / ".local/share/kling-ai-30/videos" and probe(video).duration_s >= 3.9
     history = run(capsys, "history", "--local")[1]
-    assert "harbour" in history and str(video) in history
+    assert "harbour at dusk" in history and str(video) in history
 
 
 def test_a_local_command_never_sends_the_real_backends_token(

@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="the whole job offline: image in, 1080p MP4 out")
     demo.add_argument("--output-dir", help="where the MP4 goes")
     demo.add_argument("--image", help="use this image instead of the bundled one")
+    demo.add_argument("--prompt", help='what the video shows, e.g. "waves at sunset" (without --image: no photo)')
     demo.add_argument("--seconds", type=int, default=30, help="video length (default: %(default)s)")
 
     history = sub.add_parser("history", parents=[common], help="your recent jobs and videos, and where they are")

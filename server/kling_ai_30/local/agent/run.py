@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from kling_ai_30.local.agent import replies
@@ -225,11 +224,11 @@ class AgentRun:
             record = self._store.media(rel) if rel else None
             if record is None or not record.readable or record.kind not in ("image", "video"):
                 continue
-            name = Path(str(info.get("filename") or rel)).stem.replace("_", " ").replace("-", " ").strip()
+            # Described only by what the file says it shows; its name says nothing reliable.
             return Source(
                 url=url,
                 kind="image" if record.kind == "image" else "video",
-                name=" ".join(name.split()[:6]),
+                description=record.description,
                 width=record.width,
                 height=record.height,
             )

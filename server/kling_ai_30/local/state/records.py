@@ -88,7 +88,6 @@ class MediaRecord:
     # What the picture shows, when the file says so (the backdrop generator writes it into the
     # stills it paints); never taken from the file's name.
     description: str = ""
-    title: str = ""
 
 
 @dataclass
