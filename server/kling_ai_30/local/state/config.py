@@ -53,7 +53,9 @@ class SimConfig(BaseModel):
     edit_seconds: float = Field(default=0.5, ge=0.0)
     heartbeat_every_s: float = Field(default=1.0, gt=0.0)
     # Renders: full size by default; tests use ~144 px at ~8 fps.
-    render_max_height: int = Field(default=1080, ge=16)
+    # 1920 so a 9:16 video is 1080×1920, as the skill text says ("up to 1080x1920"); the canvases
+    # (RATIOS in agent/draft.py) are never taller, so by default nothing is scaled down.
+    render_max_height: int = Field(default=1920, ge=16)
     render_fps: int = Field(default=30, ge=1, le=60)
     render_workers: int = Field(default=2, ge=1)
     vocabulary: Vocabulary = "adk"
@@ -63,6 +65,9 @@ class SimConfig(BaseModel):
     errors_with_http_200: bool = False
     max_upload_bytes: int = Field(default=policy.MAX_UPLOAD_BYTES, ge=1)
     anonymous_credits: int = Field(default=100, ge=0)  # skill text: "100 credits"
+    # Added when an anonymous user registers on the registration page (the real number is
+    # undocumented; our choice: enough for a few more 30 s clips).
+    registration_credits: int = Field(default=500, ge=0)
     costs: Costs = Field(default_factory=Costs)
     # skill text: "7-day expiry"; api notes §3.1: 1 token per client id and 10 per IP per 7 days.
     token_ttl_s: float = Field(default=policy.ANONYMOUS_TOKEN_TTL_S, gt=0)
