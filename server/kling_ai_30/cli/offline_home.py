@@ -9,7 +9,8 @@ project (``local_run``). Both sides of the conversation are kept, apart from the
                      its uploads, generated media and rendered MP4s
         client/      the program's own state for it: the token cache (config/), the client id
                      (nemovideo/), projects and jobs (state/)
-        home.json    the loopback port the offline backend answers on, chosen once
+        home.json    the loopback port the offline backend answers on, chosen once (under
+                     home.json.lock, so two first commands agree on it)
         home.lock    held by the process answering on it
 
 The program's state for the offline backend lives here and not in the usual folders so the real
@@ -30,9 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+from filelock import FileLock
 
 from ..config import APP_DIR_NAME
-from ..storage import atomic_write_json, ensure_private_dir, load_json
+from ..storage import PRIVATE_FILE_MODE, atomic_write_json, ensure_private_dir, load_json
 
 OFFLINE_DIR_NAME = "offline"
 LOOPBACK = "127.0.0.1"
@@ -70,14 +72,16 @@ class OfflineHome:
 
     def _home_port(self) -> int:
         path = self.root / "home.json"
-        saved = load_json(path).value
-        port = saved.get("port") if isinstance(saved, dict) else None
-        if isinstance(port, int) and not isinstance(port, bool) and port in HOME_PORTS:
-            return port
-        port = _free_port()
         ensure_private_dir(self.root)
-        atomic_write_json(path, {"port": port})
-        return port
+        # Two first commands at once must not pick two ports: one would file its project elsewhere.
+        with FileLock(self.root / "home.json.lock", mode=PRIVATE_FILE_MODE, thread_local=False):
+            saved = load_json(path).value
+            port = saved.get("port") if isinstance(saved, dict) else None
+            if isinstance(port, int) and not isinstance(port, bool) and port in HOME_PORTS:
+                return port
+            port = _free_port()
+            atomic_write_json(path, {"port": port})
+            return port
 
     def contents(self) -> OfflineContents:
         """What the offline project holds now."""
