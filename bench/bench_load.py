@@ -2,16 +2,17 @@
 
 Run: ``python bench/bench_load.py [--calls 50] [--sessions 16] [--sequential 500]``.
 
-Why (issue 6): over HTTP one server serves several clients at once, each MCP session with its
-own project (keyed by the ``mcp-session-id`` header that 2025-11-25 clients send). Concurrent
+Why (issue 6): over HTTP one server serves several clients at once. Each session here is its own
+person (issue 13: a ``--tokens-file`` line, so its own principal and projects). Concurrent
 calls must not fail, must not be much slower than the same calls made one at a time, and must
 never cross: a session's timeline holds its own prompt's clip and nobody else's. A long-lived
 server must not grow without bound either.
 
 How: the local backend runs in its own process (fast settings: generation 0.2 s, 144 p renders)
 with one registered user holding plenty of credits; ``python -m kling_ai_30 serve --http`` runs
-in another, with a private ``HOME`` and ``NEMO_TOKEN`` set to that user. ``--sessions`` clients
-connect with ``mcp.Client(url, mode="legacy")``; each makes one ``state`` call first (which
+in another, with a private ``HOME``, ``NEMO_TOKEN`` set to that user, and a ``--tokens-file`` of one
+token per session plus one for the baseline. ``--sessions`` clients connect with ``mcp.Client`` in
+the 2025-11-25 era, each sending its own bearer token; each makes one ``state`` call first (which
 opens its project; not timed). Then ``--calls`` calls start at once: one ``generate`` per session,
 each with its own subject ("a 2 second video of a red fox"), and the rest ``credits``,
 ``upload`` (a small JPEG) and ``state``, spread over the sessions. Baseline, same run, same
@@ -29,9 +30,7 @@ Targets: 0 errors, nothing crossed; the ratio and the RSS growth are reported.
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
-import sys
+import secrets
 import tempfile
 import time
 from collections.abc import Sequence
@@ -41,8 +40,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from _common import FAST_BACKEND, backend_process, machine_line, private_env, registered_token, status_kib, verdict
+import httpx2
+from _common import FAST_BACKEND, backend_process, machine_line, mcp_http_server, status_kib, verdict
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
 SUBJECTS = (
@@ -51,13 +52,14 @@ SUBJECTS = (
     "yellow canary", "spotted leopard", "striped zebra", "polar bear", "humming bird", "giant panda",
 )  # fmt: skip
 OTHER_KINDS = ("credits", "upload", "state")
-SERVER_START_TIMEOUT_S = 30.0
-SERVER_STOP_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 120.0
 CALL_WAIT_S = 60.0  # generate's wait_seconds: the job (generation + export) finishes within it
 RSS_EVERY = 100
 IMAGE_SIZE = (320, 180)
 ERROR_TEXT_CHARS = 200
+# One bearer token per session (its own person, so its own projects), and one for the baseline runs.
+TOKENS = [secrets.token_urlsafe(32) for _ in range(len(SUBJECTS) + 1)]
+SOLO = TOKENS[-1]
 LOG_EXCERPT_CHARS = 3000
 
 
@@ -76,26 +78,6 @@ class Outcome:
 
 
 # ------------------------------------------------------------------ setup
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the MCP server exited during start-up")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the MCP server did not start listening in time")
 
 
 def make_jpeg(path: Path) -> Path:
@@ -137,10 +119,15 @@ def _text(result: CallToolResult) -> str:
     return " ".join(getattr(block, "text", "") for block in result.content)[:ERROR_TEXT_CHARS]
 
 
-async def connect(stack: AsyncExitStack, url: str, count: int) -> list[Client]:
-    clients = [Client(url, mode="legacy", read_timeout_seconds=CALL_TIMEOUT_S) for _ in range(count)]
-    for client in clients:
-        await stack.enter_async_context(client)
+async def connect(stack: AsyncExitStack, url: str, tokens: Sequence[str]) -> list[Client]:
+    clients = []
+    for token in tokens:
+        http = await stack.enter_async_context(
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(30, read=300))
+        )
+        transport = streamable_http_client(url, http_client=http)
+        client = Client(transport, mode="legacy", read_timeout_seconds=CALL_TIMEOUT_S)
+        clients.append(await stack.enter_async_context(client))
     for client in clients:
         await client.call_tool("state", {})  # opens the session's project; not part of the figure
     return clients
@@ -149,7 +136,7 @@ async def connect(stack: AsyncExitStack, url: str, count: int) -> list[Client]:
 async def concurrent_run(url: str, plan: list[Call], sessions: int) -> tuple[float, list[Outcome], list[str]]:
     outcomes: list[Outcome] = []
     stack = AsyncExitStack()
-    clients = await connect(stack, url, sessions)
+    clients = await connect(stack, url, TOKENS[:sessions])
 
     async def one(planned: Call) -> None:
         outcomes.append(await call(clients[planned.session], planned))
@@ -182,7 +169,7 @@ async def check_crossing(clients: list[Client], sessions: int, outcomes: list[Ou
 
 async def sequential_run(url: str, plan: list[Call]) -> tuple[float, list[Outcome]]:
     async with AsyncExitStack() as stack:
-        (client,) = await connect(stack, url, 1)
+        (client,) = await connect(stack, url, [SOLO])
         started = time.perf_counter()
         outcomes = [await call(client, Call(0, planned.tool, planned.arguments)) for planned in plan]
         return time.perf_counter() - started, outcomes
@@ -192,7 +179,7 @@ async def memory_run(url: str, pid: int, count: int) -> list[tuple[int, int]]:
     """(calls made, server VmRSS KiB) before, every ``RSS_EVERY`` calls and after ``count`` calls."""
     samples = []
     async with AsyncExitStack() as stack:
-        (client,) = await connect(stack, url, 1)
+        (client,) = await connect(stack, url, [SOLO])
         samples.append((0, status_kib("VmRSS", pid)))
         for index in range(count):
             tool = "credits" if index % 2 == 0 else "state"
@@ -209,7 +196,7 @@ async def churn_run(url: str, pid: int, count: int) -> tuple[int, int]:
     before = status_kib("VmRSS", pid)
     for _ in range(count):
         async with AsyncExitStack() as stack:
-            await connect(stack, url, 1)
+            await connect(stack, url, [SOLO])
     return before, status_kib("VmRSS", pid)
 
 
@@ -220,7 +207,7 @@ async def measure(url: str, pid: int, args: argparse.Namespace, image: Path) -> 
     plan = plan_calls(args.calls, args.sessions, image)
     phases = [("started", status_kib("VmRSS", pid))]
     async with AsyncExitStack() as stack:  # warm-up: imports, token, the first render
-        (client,) = await connect(stack, url, 1)
+        (client,) = await connect(stack, url, [SOLO])
         await call(client, Call(0, "generate", {"message": "generate a 2 second video of a sunrise"}))
     phases.append(("after warm-up", status_kib("VmRSS", pid)))
     concurrent_s, concurrent, crossed = await concurrent_run(url, plan, args.sessions)
@@ -292,29 +279,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kling-bench-load-") as tmp:
         scratch = Path(tmp)
         image = make_jpeg(scratch / "photo.jpg")
-        with backend_process(FAST_BACKEND, scratch / "backend-home") as (backend_url, _):
-            port = free_port()
-            env = private_env(
-                scratch / "server-home",
-                NEMO_API_URL=backend_url,
-                NEMO_WEB_URL=backend_url,
-                NEMO_TOKEN=registered_token(backend_url),
-            )
-            command = [sys.executable, "-m", "kling_ai_30", "serve", "--http", "--port", str(port)]
-            with open(scratch / "server.log", "wb") as log:
-                server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                wait_for_port(port, server, SERVER_START_TIMEOUT_S)
-                results = anyio.run(measure, f"http://127.0.0.1:{port}/mcp", server.pid, args, image)
-                results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*"))
-            finally:
-                server.terminate()
-                try:
-                    server.wait(SERVER_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
-            server_log = (scratch / "server.log").read_text(errors="replace")
+        people = scratch / "tokens"
+        people.write_text("".join(f"session{i} {token}\n" for i, token in enumerate(TOKENS)), encoding="ascii")
+        with (
+            backend_process(FAST_BACKEND, scratch / "backend-home") as (backend_url, _),
+            mcp_http_server(
+                backend_url, scratch / "server-home", scratch / "server.log", "--tokens-file", str(people)
+            ) as (url, server),
+        ):
+            results = anyio.run(measure, url, server.pid, args, image)
+            results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*"))
+        server_log = (scratch / "server.log").read_text(errors="replace")
     print(f"machine after: {machine_line()}")
     report(results, args)
     tracebacks = server_log.count("Traceback")

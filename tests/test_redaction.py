@@ -16,12 +16,13 @@ from kling_ai_30.redaction import RedactingFilter, clean_message, redact, regist
         pytest.param("Authorization: Bearer abc.def-ghi", id="bearer-header"),
         pytest.param("https://x/y?token=abc123&z=1", id="token-query"),
         pytest.param("key sk-ant-api03-AAAA", id="anthropic-key"),
+        pytest.param("oauth eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlAAAA seen", id="jwt"),
     ],
 )
 def test_token_shaped_values_are_redacted(text: str) -> None:
     out = redact(text)
     assert "[redacted]" in out
-    for secret in ("abcDEF123", "abc.def-ghi", "abc123", "api03-AAAA"):
+    for secret in ("abcDEF123", "abc.def-ghi", "abc123", "api03-AAAA", "eyJzdWIiOiJhbGljZSJ9"):
         assert secret not in out
 
 

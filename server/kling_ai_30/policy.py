@@ -85,6 +85,14 @@ CLAUDE_CODE_WAIT_S = 100.0
 # 10 min; the job goes on after the call either way, so a longer wait would only tie the client up).
 WAIT_ARGUMENT_MAX_S = 600.0
 PROGRESS_HEARTBEAT_S = 10.0  # mcp notes §4.3: a heartbeat at least every 10 s
+
+# --- MCP tasks (ext-tasks spec: ``ttlMs`` is how long a task is kept from its creation) ---
+# A finished job is kept at least this long (``JobStore.prune``), so it is the TTL tasks promise.
+TASK_TTL_S = 7 * 24 * 3600
+# How often a client should poll ``tasks/get`` (each poll is a local read): a generation takes
+# minutes (api notes §10: 100-300 s), a render 30-90 s and is itself polled every 1 s at first.
+TASK_POLL_GENERATE_MS = 2000
+TASK_POLL_EXPORT_MS = 1000
 MAX_MESSAGE_CHARS = 4000  # a chat instruction, not a document; keeps results and logs bounded
 
 # --- command line (our choice) ---
@@ -100,3 +108,41 @@ KEEP_PROJECT_HISTORY = 100  # uploads and exports remembered per project (each s
 # Loopback backends (`--local`, `demo`, `sim`, tests) get a new port, hence a new state folder, on
 # most runs: their folders are removed after a day unused, so they do not pile up.
 IDLE_LOOPBACK_STATE_S = 24 * 3600
+
+# --- the studio view (MCP Apps; research memo on issue 12) ---
+# Drop-in upload chunks and video parts per message: 384 KiB, so 512 KiB as base64, half of the
+# ~1 MiB Claude Desktop is reported to accept in one tool result, and small enough that no single
+# postMessage/JSON.parse freezes the view. A multiple of 3 bytes: the parts' base64 strings join
+# into one valid string (the view's data: URL fallback, for hosts whose CSP refuses blob: media).
+STUDIO_CHUNK_BYTES = 3 * 128 * 1024
+# The largest video the view plays from a data: URL (memo §3.4: a 31 MB one loaded in 3-6 s); past
+# it, a host that refuses blob: media gets the file's path instead of a frozen view.
+STUDIO_DATA_URL_MAX_BYTES = 32 * 1024 * 1024
+# Partial drop-in uploads on disk (our choice): one per project (a new one replaces it), at most this
+# many on a server at once, removed after this long without a chunk (a closed view never finishes).
+STUDIO_PARTIAL_UPLOADS_MAX = 8
+STUDIO_PARTIAL_UPLOAD_IDLE_S = 15 * 60
+# The view asks `job` again after at most this long, so the phase it shows is never older than this.
+STUDIO_JOB_POLL_S = 1.0
+
+# --- streamable HTTP: who may call (CONTRACT.md "Streamable HTTP: who may call"; our numbers) ---
+DEFAULT_HTTP_PORT = 8765
+# A generated bearer token: 32 random bytes (256 bits, `secrets.token_urlsafe`), well past the
+# 128 bits OWASP asks of a session secret.
+HTTP_TOKEN_BYTES = 32
+# A token someone chose (a file, KLING_HTTP_TOKEN, a --tokens-file line) must be at least this long:
+# 24 URL-safe characters carry ~144 bits when random; a shorter one is more likely a password.
+MIN_HTTP_TOKEN_CHARS = 24
+# Open streams (a tool call's SSE answer, a client's standing GET stream) get this long to finish
+# after SIGTERM; then they are cut. Jobs never wait on them: they are saved and resumed by the next server.
+HTTP_SHUTDOWN_GRACE_S = 5.0
+# OAuth resource-server mode (RFC 7519 / 9068 access tokens checked against the issuer's JWKS).
+OAUTH_CLOCK_LEEWAY_S = 60  # clock skew tolerated on exp/nbf/iat: a minute, as most IdP SDKs allow
+OAUTH_METADATA_TIMEOUT_S = 10.0  # the issuer's metadata and JWKS requests
+# A token signed with a key id we do not know makes us re-read the JWKS (the issuer rotated its
+# keys), but at most this often: a stream of forged key ids must not turn into requests to the issuer.
+JWKS_REFETCH_MIN_S = 60.0
+# A principal named after an OAuth subject: a readable prefix of the subject plus a hash of
+# (issuer, subject), so two subjects that read the same after cleaning never share projects.
+OAUTH_PRINCIPAL_PREFIX_CHARS = 40
+OAUTH_PRINCIPAL_HASH_CHARS = 12

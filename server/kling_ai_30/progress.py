@@ -52,9 +52,14 @@ async def byte_progress(message: str, phase: str, on_progress: OnProgress) -> As
             done, total = latest[0]
             await on_progress(Progress(message, done / total if total else None, phase))
 
+    failed: BaseException | None = None
     async with anyio.create_task_group() as group:
         group.start_soon(pass_on)
         try:
             yield count
+        except BaseException as exc:  # raised again below: out of the group, so not wrapped in a group
+            failed = exc
         finally:
             group.cancel_scope.cancel()
+    if failed is not None:
+        raise failed

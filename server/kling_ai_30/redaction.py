@@ -1,8 +1,9 @@
 """Keep secrets out of everything the program emits.
 
-Two nets: every token this process has seen is registered and replaced wherever it appears,
-and anything shaped like a NemoVideo token, a bearer header or a ``token=`` query value is
-replaced even if it was never registered (a backend error could echo one back). Claim tokens
+Two nets: every token this process has seen is registered and replaced wherever it appears
+(NemoVideo tokens, and the bearer tokens ``serve --http`` accepts), and anything shaped
+like a NemoVideo token, a bearer header, a JWT or a ``token=`` query value is replaced even if it
+was never registered (a backend error could echo one back). Claim tokens
 (``clm_…``) are left alone: they exist to be put in browser links and carry no API access. The logging
 filter applies both to every record, at every level, before any handler formats it.
 """
@@ -19,6 +20,8 @@ _PATTERNS = (
     re.compile(r"sk-ant-[A-Za-z0-9_\-]+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]+"),
     re.compile(r"(?i)((?:nemo_)?token=)[^&\s\"']+"),
+    # A JWT (an OAuth access token for ``serve --http --oauth-issuer``), header and payload in base64url.
+    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # An error sentence wants no tab or newline either, nor C1 controls or Unicode line separators.

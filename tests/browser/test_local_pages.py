@@ -1,8 +1,10 @@
-"""The pages the local backend's links open, looked at in a real browser: the project page plays
-the latest render under its timeline, the registration page registers the account."""
+"""The pages the local backend's links open, looked at in a real browser (the shared ``browser``
+fixture): the project page plays the latest render above its timeline, the registration page
+registers the account. ``KLING_STUDIO_SHOTS=docs/img`` keeps their screenshots for the README."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,6 @@ import pytest
 
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
 
-pytestmark = pytest.mark.anyio
 ATTRIBUTION = {"X-Skill-Source": "kling-ai-30", "X-Skill-Version": "0.1.0", "X-Skill-Platform": "unknown"}
 
 
@@ -71,25 +72,27 @@ def project() -> Iterator[Project]:
         )
 
 
-async def test_the_project_page_shows_the_timeline_and_plays_the_latest_render(
-    chromium: Any, project: Project, screenshots: Path
-) -> None:
-    page = await chromium.new_page(viewport={"width": 1100, "height": 1000})
-    response = await page.goto(project.project_link)
+def shot(page: Any, name: str) -> None:
+    """Keep a screenshot of the page when ``KLING_STUDIO_SHOTS`` names a folder; else nothing."""
+    folder = os.environ.get("KLING_STUDIO_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+def test_the_project_page_shows_the_timeline_and_plays_the_latest_render(browser: Any, project: Project) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 1000})
+    response = page.goto(project.project_link)
 
     assert response.status == 200
-    assert await page.inner_text("h1") == "Mountain Lake at Sunset"
-    assert [await lane.inner_text() for lane in await page.query_selector_all(".row .label")] == [
-        "Video",
-        "BGM",
-        "Title",
-    ]
-    assert "mountain lake at sunset" in await page.inner_text(".row .clip.video")
-    assert await page.inner_text(".summary") == (
+    assert page.inner_text("h1") == "Mountain Lake at Sunset"
+    assert [lane.inner_text() for lane in page.query_selector_all(".row .label")] == ["Video", "BGM", "Title"]
+    assert "mountain lake at sunset" in page.inner_text(".row .clip.video")
+    assert page.inner_text(".summary") == (
         "Timeline (3 tracks): 1. Video: mountain lake at sunset (0-4s) 2. BGM: Lo-fi (0-4s, 35%) "
         '3. Title: "Mountain Lake at Sunset" (0-3s)'
     )
-    playing = await page.evaluate(
+    playing = page.evaluate(
         """async () => {
             const video = document.querySelector("video");
             if (video.readyState < 1) await new Promise((ok, fail) => {
@@ -102,39 +105,36 @@ async def test_the_project_page_shows_the_timeline_and_plays_the_latest_render(
         }"""
     )
     assert abs(playing["duration"] - 4.0) < 0.2 and (playing["width"], playing["height"]) == (640, 360)
-    html = await page.content()
+    html = page.content()
     assert project.token not in html and project.claim_token not in html
-    await page.mouse.move(0, 0)  # the player's controls fade out, as for someone watching
-    await page.wait_for_timeout(3500)
-    await page.screenshot(path=str(screenshots / "local-project-page.png"), full_page=True)
-    await page.close()
+    if os.environ.get("KLING_STUDIO_SHOTS"):
+        page.mouse.move(0, 0)  # the player's controls fade out, as for someone watching
+        page.wait_for_timeout(3500)
+    shot(page, "local-project-page.png")
+    page.close()
 
 
-async def test_the_registration_page_registers_the_account_and_keeps_its_project(
-    chromium: Any, project: Project, screenshots: Path
-) -> None:
-    page = await chromium.new_page(viewport={"width": 1100, "height": 640})
-    await page.goto(project.register_link)
+def test_the_registration_page_registers_the_account_and_keeps_its_project(browser: Any, project: Project) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 640})
+    page.goto(project.register_link)
 
-    assert await page.inner_text("h1") == "Keep your project"
-    await page.screenshot(path=str(screenshots / "local-register-page.png"), full_page=True)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Your account is registered")
+    assert page.inner_text("h1") == "Keep your project"
+    shot(page, "local-register-page.png")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Your account is registered")
 
-    assert project.token not in await page.content()
-    async with httpx.AsyncClient(base_url=project.url, timeout=10) as api:
-        balance = (await api.get("/api/credits/balance/simple", headers=project.headers)).json()["data"]
-    assert balance["available"] == 592
-    await page.goto(project.project_link)  # the project is still there, and no longer asks to register
-    assert await page.inner_text("h1") == "Mountain Lake at Sunset"
-    assert await page.query_selector("text=Register") is None
-    await page.close()
+    assert project.token not in page.content()
+    with httpx.Client(base_url=project.url, timeout=10) as api:
+        assert api.get("/api/credits/balance/simple", headers=project.headers).json()["data"]["available"] == 592
+    page.goto(project.project_link)  # the project is still there, and no longer asks to register
+    assert page.inner_text("h1") == "Mountain Lake at Sunset" and page.query_selector("text=Register") is None
+    page.close()
 
 
-async def test_an_expired_project_link_opens_a_page_that_says_what_to_do(chromium: Any, project: Project) -> None:
-    page = await chromium.new_page()
-    response = await page.goto(f"{project.url}/workspace/claim?ct=clm_0000")
+def test_an_expired_project_link_opens_a_page_that_says_what_to_do(browser: Any, project: Project) -> None:
+    page = browser.new_page()
+    response = page.goto(f"{project.url}/workspace/claim?ct=clm_0000")
 
     assert response.status == 404
-    assert "expired" in await page.inner_text("h1") and "Ask for the project again" in await page.inner_text("main")
-    await page.close()
+    assert "expired" in page.inner_text("h1") and "Ask for the project again" in page.inner_text("main")
+    page.close()

@@ -27,7 +27,7 @@ def test_the_public_surface_is_the_backend_its_settings_its_faults_and_the_runne
 
 
 def test_importing_the_package_loads_no_media_library_so_the_backend_starts_fast() -> None:
-    probe = "import sys, kling_ai_30.local; print(sorted({'numpy', 'PIL', 'av'} & set(sys.modules)))"
+    probe = "import sys, kling_ai_30.local; print(sorted({'numpy', 'PIL', 'av', 'cv2'} & set(sys.modules)))"
 
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
 

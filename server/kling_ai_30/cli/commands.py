@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import logging
+import os
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
 
+from ..config import Settings
 from ..errors import ConfigError, InputError, JobError, KlingError
 from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_for
 from .local_run import command_backend, local_module
@@ -19,6 +22,7 @@ from .progress import ProgressLine
 from .running import RunState, follow, open_workspace, tell_interrupted
 
 if TYPE_CHECKING:
+    from ..mcp_server.http_options import HttpOptions
     from ..progress import OnProgress, Progress
     from ..workspace.outcome import Outcome
     from ..workspace.projects import ProjectRef
@@ -44,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
 async def _dispatch(args: argparse.Namespace, state: RunState) -> int:
     command = args.command
     try:
-        if command == "route":
-            return _route(args)
         if command == "serve":
             return await _serve(args)
         if command == "demo":
@@ -98,32 +100,64 @@ def _sole_error(group: BaseExceptionGroup[BaseException]) -> KlingError | None:
 # --------------------------------------------------------------- commands
 
 
-def _route(args: argparse.Namespace) -> int:
-    from ..router import route
-
-    text = " ".join(args.text)
-    plan = route(text, args.attach)
-    data = plan.to_json()
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False))
-    else:
-        for number, step in enumerate(plan.steps, start=1):
-            detail = step.source or step.text or ""
-            skip = "answered directly" if step.skip_sse else "sent to the video assistant"
-            print(f"{number}. {step.action.value} ({skip}){': ' + detail if detail else ''}")
-    return EXIT_OK
-
-
 async def _serve(args: argparse.Namespace) -> int:
-    from ..mcp_server.server import build_server
+    options = _http_options(args)
+    if not args.http:
+        given = [name for name, value in _http_only(args).items() if value]
+        if given:
+            raise ConfigError(f"Options for streamable HTTP only: {', '.join(given)}. Add --http to serve over HTTP.")
+        from ..mcp_server.server import build_server
 
+        with command_backend(args) as backend:
+            await build_server(backend.settings, transport=backend.transport).run_stdio_async()
+        return EXIT_OK
+    from ..mcp_server.http_serve import serve_http
+
+    # An HTTP server is operated, not watched in a chat host's log pane: its lines are worth keeping.
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    for chatty in ("mcp", "uvicorn.error"):  # a line per request and per session, said better by ours
+        logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     with command_backend(args) as backend:
-        server = build_server(backend.settings, transport=backend.transport)
-        if args.http:
-            await server.run_streamable_http_async(host=args.host, port=args.port)
-        else:
-            await server.run_stdio_async()
+        try:
+            await serve_http(options, backend.settings, transport=backend.transport)
+        except OSError as exc:
+            raise ConfigError(_cannot_listen(args.host, args.port, exc)) from None
     return EXIT_OK
+
+
+def _http_options(args: argparse.Namespace) -> HttpOptions:
+    from ..mcp_server.bearer_tokens import TOKEN_ENV
+    from ..mcp_server.http_options import HttpOptions
+
+    return HttpOptions(
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        token_file=args.token_file,
+        tokens_file=args.tokens_file,
+        env_token=os.environ.get(TOKEN_ENV),
+        no_auth=args.no_auth,
+        oauth_issuer=args.oauth_issuer,
+        oauth_audience=args.oauth_audience,
+        oauth_scopes=tuple(args.oauth_scope),
+        allow_hosts=tuple(args.allow_host),
+        accounts=args.accounts,
+        token_dir=Settings().config_dir,  # the usual one, also under --local (its folders are the offline project's)
+    )
+
+
+def _http_only(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "--token-file": args.token_file,
+        "--tokens-file": args.tokens_file,
+        "--oauth-issuer": args.oauth_issuer,
+        "--oauth-audience": args.oauth_audience,
+        "--oauth-scope": args.oauth_scope,
+        "--no-auth": args.no_auth,
+        "--allow-host": args.allow_host,
+        "--public-url": args.public_url,
+        "--accounts": args.accounts != "shared",
+    }
 
 
 def _sim(args: argparse.Namespace) -> int:

@@ -6,11 +6,12 @@ Exit codes: ``exit_codes``.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from ..redaction import install_log_redaction
+from ..policy import DEFAULT_HTTP_PORT
+from .arguments import wait_seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,8 +37,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", parents=[common], help="run the MCP server (stdio; --http for streamable HTTP)")
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
-    serve.add_argument("--host", default="127.0.0.1", help="HTTP host (default: loopback only)")
-    serve.add_argument("--port", type=int, default=8765, help="HTTP port (default: %(default)s)")
+    http = serve.add_argument_group("streamable HTTP (with --http; callers need a token unless --no-auth)")
+    http.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    http.add_argument(
+        "--port", type=int, default=DEFAULT_HTTP_PORT, help="port (default: %(default)s; 0 picks a free one)"
+    )
+    http.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="PATH",
+        help="the bearer token callers send, read from this file (default: $KLING_HTTP_TOKEN, else a token "
+        "made on first use and kept in your config folder)",
+    )
+    http.add_argument(
+        "--tokens-file",
+        type=Path,
+        metavar="PATH",
+        help="several people: one 'NAME TOKEN [NEMO_TOKEN]' per line; each gets their own projects and videos",
+    )
+    http.add_argument("--oauth-issuer", metavar="URL", help="accept JWT access tokens from this OAuth/OpenID issuer")
+    http.add_argument(
+        "--oauth-audience", metavar="AUD", help="the audience those tokens must name (default: the server's URL)"
+    )
+    http.add_argument(
+        "--oauth-scope", action="append", default=[], metavar="SCOPE", help="a scope every token must carry"
+    )
+    http.add_argument(
+        "--no-auth", action="store_true", help="no authentication (loopback only: any local program can call)"
+    )
+    http.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name clients reach the server by (the Host/Origin check refuses others)",
+    )
+    http.add_argument("--public-url", metavar="URL", help="the URL clients use, e.g. behind a TLS proxy")
+    http.add_argument(
+        "--accounts",
+        choices=("shared", "separate"),
+        default="shared",
+        help="whose NemoVideo account callers without a NEMO_TOKEN of their own use: shared (default: "
+        "this server's) or separate (a free anonymous account each)",
+    )
 
     sim = sub.add_parser("sim", parents=[common], help="run the local NemoVideo-compatible backend")
     sim.add_argument("--host", default="127.0.0.1", help="host (default: loopback only)")
@@ -52,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--attach", action="append", default=[], metavar="PATH", help="upload this file first")
     generate.add_argument("--output-dir", help="where an exported MP4 goes")
     generate.add_argument("--no-export", action="store_true", help="do not export even if the video is ready")
-    generate.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    generate.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
 
     upload = sub.add_parser("upload", parents=[common], help="upload images, clips or audio (paths or URLs)")
     upload.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
@@ -62,14 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", parents=[common], help="render and download the MP4")
     export.add_argument("--output-dir", help="where the MP4 goes (default: your kling-ai-30 videos folder)")
-    export.add_argument("--wait", type=float, help="stop waiting after this many seconds (the job goes on)")
+    export.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds (the job goes on)")
     export.add_argument(
         "--new-render", action="store_true", help="render again even if the timeline was exported unchanged"
     )
 
     job = sub.add_parser("job", parents=[common], help="follow a job that was interrupted or is still running")
     job.add_argument("job_id")
-    job.add_argument("--wait", type=float, help="stop waiting after this many seconds")
+    job.add_argument("--wait", type=wait_seconds, help="stop waiting after this many seconds")
 
     demo = sub.add_parser("demo", parents=[common], help="the whole job offline: image in, 1080p MP4 out")
     demo.add_argument("--output-dir", help="where the MP4 goes")
@@ -92,8 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code."""
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    if argv[:1] == ["route"]:
+        from .route_command import run_route  # before anything heavy: routing needs none of it
+
+        return run_route(argv[1:])
+    import logging
+
+    from ..redaction import install_log_redaction
+
     parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         stream=sys.stderr,

@@ -152,6 +152,16 @@ def open_upload(raw_path: str | os.PathLike[str], *, max_bytes: int = MAX_UPLOAD
         os.close(fd)
 
 
+def check_upload_start(name: str, size: int, header: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
+    """``check_upload_file``'s checks for a file that arrives in pieces (the studio's drop-in upload),
+    before any of it is kept: its ``name``, declared ``size`` and first bytes. Returns the extension."""
+    path = Path(name)
+    shown = _shown(path)
+    extension = _check_name_and_size(path, shown, size, max_bytes)
+    _check_content(shown, extension, header[:_HEADER_BYTES])
+    return extension
+
+
 def _absolute(raw_path: str | os.PathLike[str]) -> Path:
     text = os.fspath(raw_path)
     if not text.strip():
@@ -204,7 +214,7 @@ def _check_name_and_size(path: Path, shown: str, size: int, max_bytes: int) -> s
         raise UnsupportedFileError(
             f".{extension} files are not supported. Supported formats: {supported_formats_text()}."
         )
-    if size == 0:
+    if size <= 0:  # a declared size (the studio's) may be anything
         raise InputError(f"{shown} is empty (0 bytes): export or save the file again and retry.")
     if size > max_bytes:
         size_mb = size / (1024 * 1024)

@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 import anyio
 import anyio.abc
 
-from ..errors import JobError, KlingError
+from ..errors import JobCancelled, JobError, KlingError
 from ..policy import PROGRESS_HEARTBEAT_S, SAVE_PROGRESS_EVERY_S, UPDATES_KEPT
-from ..processes import pid_alive
 from ..progress import OnProgress, Progress
 from ..results import Failure
 from ..timing import Clock
+from .cancel import stop_message
 from .job import Job, JobKind, JobRequest, JobStatus, Snapshot
 from .output import JobOutput
+from .ownership import JobLocks
 from .plan import PlanStep
 from .store import JobStore
 
@@ -50,6 +51,12 @@ class JobContext:
             fraction = max(0.0, min(1.0, fraction))
             job.progress = fraction
         self._manager._changed(job, Progress(message, fraction, phase), persist=phase_changed)
+
+    def mark_sending(self) -> None:
+        """A message starts out to the backend: from here on the job is paid work (``jobs.cancel``)."""
+        if not self.job.sending:
+            self.job.sending = True
+            self.save()
 
     def mark_accepted(self) -> None:
         if not self.job.accepted:
@@ -82,6 +89,9 @@ class _Live:
     last_saved: float = 0.0
     history: deque[Progress] = field(default_factory=lambda: deque(maxlen=UPDATES_KEPT))
     count: int = 0
+    stop: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    """Cancelled by ``JobManager.cancel`` to abandon the job's work."""
+    stopped_because: str = ""
 
 
 class JobManager:
@@ -89,6 +99,7 @@ class JobManager:
 
     def __init__(self, store: JobStore, *, resume: Resume | None = None, clock: Clock = time.time) -> None:
         self.store = store
+        self._owners = JobLocks(store.directory)
         self._resume = resume
         self._clock = clock
         self._live: dict[str, _Live] = {}
@@ -129,6 +140,7 @@ class JobManager:
             steps=steps,
             created_at=self._clock(),
             updated_at=self._clock(),
+            task_secret=Job.new_task_secret(),
         )
         self._launch(job, work)
         return job
@@ -150,7 +162,12 @@ class JobManager:
             created_at=self._clock(),
             updated_at=self._clock(),
         )
-        self.store.save(job)
+        try:
+            self.store.save(job)
+        except OSError as exc:
+            # What was done is done (an upload, an answer): the result is shown all the same; only
+            # its id will not be found again.
+            log.warning("could not save job %s: %s", job.id, exc)
         return job
 
     def running(self, principal: str, project: str, kind: JobKind | None = None) -> Job | None:
@@ -170,24 +187,25 @@ class JobManager:
         return job_id in self._live
 
     def resumable(self, job: Job) -> bool:
-        """A job left running by a server that is gone (crashed, killed, restarted)."""
+        """A job left running by a server that is gone (crashed, killed, restarted): no process holds
+        its lock (``ownership``)."""
         if job.finished or self.is_live(job.id):
             return False
-        return job.owner_pid is None or job.owner_pid == os.getpid() or not pid_alive(job.owner_pid)
+        return self._owners.free(job.id)
 
     def resume(self, job_id: str, *, retry_failed: bool = False) -> Job:
         """Pick up a job a previous server left running (or, with ``retry_failed``, one that stopped
         waiting); raises ``JobError`` when it cannot be."""
         job = self.get(job_id)
         if job is None:
-            raise JobError(f"No job {job_id!r} is known here: check the id, or start the request again.")
+            raise JobError(f"No job {job_id!r} is known here: check the id (`history` lists recent jobs).")
         if self.is_live(job_id) or job.status is JobStatus.DONE:
             return job
         if job.status is JobStatus.FAILED:
             if not retry_failed:
                 return job
             job.status, job.error = JobStatus.RUNNING, None
-        if not self.resumable(job):
+        if not self._owners.take(job_id):
             raise JobError(
                 f"Job {job_id} is being run by another kling-ai-30 server (pid {job.owner_pid}); ask that one."
             )
@@ -196,10 +214,29 @@ class JobManager:
             job.status = JobStatus.FAILED
             job.error = Failure(type="JobError", message="This job cannot be resumed after a restart.")
             self.store.save(job)
+            self._owners.release(job_id)
             return job
         job.owner_pid = os.getpid()
         job.phase, job.message = "resuming", "Picking up where the previous server left off…"
         self._launch(job, work)
+        return job
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Stop job ``job_id`` if that loses and costs nothing (``jobs.cancel``): it ends, at its next
+        wait, as failed with a ``JobCancelled`` error. Otherwise it goes on, marked ``cancel_requested``.
+        Only a job running in this server can be stopped; None when the job is unknown."""
+        job = self.get(job_id)
+        live = self._live.get(job_id)
+        if job is None or job.finished or live is None:
+            return job
+        message = stop_message(job)
+        if message is None:
+            if not job.cancel_requested:
+                job.cancel_requested = True
+                self._persist(live)
+            return job
+        live.stopped_because = message
+        live.stop.cancel()
         return job
 
     async def wait(self, job_id: str, budget_s: float, on_progress: OnProgress | None = None) -> Job:
@@ -210,18 +247,19 @@ class JobManager:
         if live is None:
             job = self.get(job_id)
             if job is None:
-                raise JobError(f"No job {job_id!r} is known here: check the id, or start the request again.")
+                raise JobError(f"No job {job_id!r} is known here: check the id (`history` lists recent jobs).")
             return job
         seen = live.count
         with anyio.move_on_after(max(0.0, budget_s)):
             while not live.job.finished:
                 event = live.changed
-                with anyio.move_on_after(PROGRESS_HEARTBEAT_S):
-                    await event.wait()
-                if on_progress is None or live.job.finished:
-                    continue
+                if live.count == seen:  # an update that landed while we passed on the last ones is not waited for
+                    with anyio.move_on_after(PROGRESS_HEARTBEAT_S):
+                        await event.wait()
                 fresh = min(live.count - seen, len(live.history))
                 seen = live.count
+                if on_progress is None or live.job.finished:
+                    continue
                 now = Progress(live.job.message or live.job.phase, None, live.job.phase)
                 for update in list(live.history)[len(live.history) - fresh :] if fresh else [now]:
                     await on_progress(update)
@@ -232,11 +270,14 @@ class JobManager:
     def _launch(self, job: Job, work: Work) -> None:
         if self._group is None:
             raise RuntimeError("JobManager.attach() must be called with the owning task group first")
+        # Held for the job's life (a resumed job's lock is taken already): no other server resumes it.
+        self._owners.take(job.id)
         try:
             # Saved before it counts as live: a job that cannot be saved never runs, so it can
             # neither be lost on a restart nor linger as "running" here.
             self.store.save(job)
         except OSError as exc:
+            self._owners.release(job.id)
             raise JobError(
                 f"Could not save the job in {self.store.directory} ({exc.strerror or type(exc).__name__}), so it "
                 "was not started and nothing was sent: free some disk space or fix that folder, then try again."
@@ -250,7 +291,7 @@ class JobManager:
         job = live.job
         context = JobContext(self, job)
         try:
-            result = await work(context)
+            result = await self._unless_stopped(live, work, context)
         except anyio.get_cancelled_exc_class():
             self._interrupted(live)
             raise
@@ -284,6 +325,16 @@ class JobManager:
                 self._live.pop(job.id, None)
                 live.done.set()
                 self._notify(live)
+            self._owners.release(job.id)  # finished, or interrupted: the next server may take it
+
+    @staticmethod
+    async def _unless_stopped(live: _Live, work: Work, context: JobContext) -> JobOutput:
+        """``work``'s result, or ``JobCancelled`` when ``cancel`` stopped it first. The work is cut at
+        its next wait, as at a shutdown, which every job survives (what it holds is released in
+        ``finally`` blocks)."""
+        with live.stop:
+            return await work(context)
+        raise JobCancelled(live.stopped_because)
 
     def _stopping(self) -> bool:
         return self._group is not None and self._group.cancel_scope.cancel_called

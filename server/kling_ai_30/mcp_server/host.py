@@ -12,16 +12,19 @@ group, where jobs run, must be entered and left by the same task.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import anyio
 import anyio.abc
 
-from ..errors import KlingError
+from ..errors import ConfigError, KlingError
 
 if TYPE_CHECKING:
     from ..workspace.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 _HEAVY = "kling_ai_30.workspace.workspace"
 """The module whose import brings in everything a workspace needs."""
@@ -66,6 +69,15 @@ class WorkspaceHost:
             workspace = self._make()
         except KlingError as exc:
             self._error, self._opening = exc, False
+            self._ready.set()
+            return
+        except Exception:  # a broken install (an import that fails after an upgrade): say so, keep serving
+            log.exception("the workspace could not be opened")
+            self._error = ConfigError(
+                "kling-ai-30 could not start its workspace (see the server log); reinstall it "
+                "(pip install -U kling-ai-30) or run `kling-ai-30 doctor`."
+            )
+            self._opening = False
             self._ready.set()
             return
         async with workspace:

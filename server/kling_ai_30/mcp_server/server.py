@@ -22,11 +22,17 @@ from ..redaction import install_log_redaction
 from ..skill import SkillIdentity
 from ..timing import Clock, Sleep
 from .host import WorkspaceHost
+from .studio.app import register_video_parts, studio_apps
+from .studio.app_only import AppOnlyTools, app_only_names
+from .tasks.extension import TasksExtension
 from .tools import register_tools
 
 if TYPE_CHECKING:
     import httpx
+    from mcp.server.auth.provider import TokenVerifier
+    from mcp.server.auth.settings import AuthSettings
 
+    from ..workspace.accounts import Accounts
     from ..workspace.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -38,7 +44,9 @@ URLs in the message are uploaded first); `upload` for a local file path or URL; 
 MP4. Long work returns status "running" with a job_id: tell the user it is still working and call
 `job` with that id until status is "done". Never call generate twice for the same request while a
 job runs (that would charge twice). Suggest a 5-second preview before a costly 30-second clip.
-Show the `message` field to the user; never show tokens or raw JSON."""
+Show the `message` field to the user; never show tokens or raw JSON. Hosts that render MCP Apps show
+these tools' results in a studio view, where the user can also drop in a photo (it arrives as an upload
+in the project); elsewhere ask for a file path or a link."""
 
 
 def build_server(
@@ -48,15 +56,27 @@ def build_server(
     transport: httpx.AsyncBaseTransport | None = None,
     sleep: Sleep = anyio.sleep,
     monotonic: Clock = time.monotonic,
+    auth: AuthSettings | None = None,
+    token_verifier: TokenVerifier | None = None,
+    accounts: Accounts | None = None,
 ) -> MCPServer[WorkspaceHost]:
     """The MCP server. Tests pass ``transport`` (the local backend without sockets), ``sleep``
     (so the backend's "wait 30 s" policies take no time) and ``monotonic`` (so bounded waits, such
-    as the 15-minute render limit, run out on a fake clock)."""
+    as the 15-minute render limit, run out on a fake clock). Over HTTP, ``http_serve`` passes who
+    may call (``auth`` and ``token_verifier``, the SDK's) and whose NemoVideo account each caller
+    uses (``accounts``)."""
 
     def make_workspace() -> Workspace:
         from ..workspace.workspace import Workspace
 
-        return Workspace(settings or load_settings(), identity, transport=transport, sleep=sleep, monotonic=monotonic)
+        return Workspace(
+            settings or load_settings(),
+            identity,
+            transport=transport,
+            sleep=sleep,
+            monotonic=monotonic,
+            accounts=accounts,
+        )
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[WorkspaceHost]) -> AsyncIterator[WorkspaceHost]:
@@ -68,14 +88,20 @@ def build_server(
             finally:
                 host.stop()  # the workspace stops its jobs (they stay resumable) and closes its client
 
+    studio = studio_apps()
     server: MCPServer[WorkspaceHost] = MCPServer(
         name="kling-ai-30",
         title="Kling AI 30-second video (NemoVideo)",
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         version=_version(identity),
+        extensions=[TasksExtension(), studio],
+        middleware=[AppOnlyTools(app_only_names(studio.tools()))],
+        auth=auth,
+        token_verifier=token_verifier,
     )
     register_tools(server)
+    register_video_parts(server)
     install_log_redaction()
     # httpx logs every request at INFO; on stdio that is noise in the host's log, not news.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -16,6 +16,7 @@ from pydantic import Field
 from ..jobs.job import is_job_id
 from ..policy import MAX_MESSAGE_CHARS, WAIT_ARGUMENT_MAX_S
 from ..results import CreditsView, StateView, UploadView
+from ..studio import studio_meta
 from ..workspace.history import HistoryView, ProjectsView
 from ..workspace.outcome import JobResult
 from .spend import SpendConfirmation, confirm_spend
@@ -59,7 +60,7 @@ def _tool(server: MCPServer[WorkspaceHost], **options: Any) -> Callable[[Any], A
 
 
 def register_tools(server: MCPServer[WorkspaceHost]) -> None:
-    @_tool(server, title="Upload media", annotations=_SPENDS)
+    @_tool(server, title="Upload media", annotations=_SPENDS, meta=studio_meta())
     async def upload(
         ctx: Context,
         path: Annotated[
@@ -74,7 +75,7 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
             view = await call.workspace.upload(call.project, path=path, url=url, on_progress=call.progress)
             return call.result(view)
 
-    @_tool(server, title="Generate or edit the video", annotations=_SPENDS)
+    @_tool(server, title="Generate or edit the video", annotations=_SPENDS, meta=studio_meta())
     async def generate(
         ctx: Context,
         message: Annotated[
@@ -107,13 +108,13 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
         async with tool_call(ctx, project) as call:
             return call.result(await call.workspace.credits(call.project, on_progress=call.progress))
 
-    @_tool(server, title="Timeline state", annotations=_READ_ONLY)
+    @_tool(server, title="Timeline state", annotations=_READ_ONLY, meta=studio_meta())
     async def state(ctx: Context, project: ProjectName = None) -> Annotated[CallToolResult, StateView]:
         """The current project's timeline: a one-line summary plus its tracks and segments."""
         async with tool_call(ctx, project) as call:
             return call.result(await call.workspace.state(call.project, on_progress=call.progress))
 
-    @_tool(server, title="Export the MP4", annotations=_RENDERS)
+    @_tool(server, title="Export the MP4", annotations=_RENDERS, meta=studio_meta())
     async def export(
         ctx: Context,
         output_dir: Annotated[
@@ -137,7 +138,7 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
             )
             return await call.follow(outcome, wait_seconds)
 
-    @_tool(server, title="Follow a job", annotations=_FOLLOWS)
+    @_tool(server, title="Follow a job", annotations=_FOLLOWS, meta=studio_meta())
     async def job(
         ctx: Context,
         job_id: Annotated[str, Field(description="The job_id from generate or export.", min_length=1, max_length=64)],

@@ -22,8 +22,9 @@ def checked_output_folder(chosen: Path) -> Path:
     if not chosen.is_absolute():
         raise OutputFolderError(f"The output folder must be an absolute path (got {str(chosen)!r}).")
     folder = chosen.resolve()
-    if folder == Path(folder.anchor) or any(folder == s or s in folder.parents for s in _SYSTEM_FOLDERS):
-        raise OutputFolderError(f"{folder} is a system folder, not a place for videos: choose a folder of your own.")
+    # Both as given and resolved: /proc/self/cwd resolves elsewhere, /proc/self/root to "/".
+    if any(_is_system(path) for path in (chosen, folder)):
+        raise OutputFolderError(f"{chosen} is a system folder, not a place for videos: choose a folder of your own.")
     if folder.exists() and not folder.is_dir():
         raise OutputFolderError(f"{folder} exists and is not a folder: choose a folder for the videos.")
     try:
@@ -36,6 +37,10 @@ def checked_output_folder(chosen: Path) -> Path:
             f"Cannot write videos into {folder} ({reason}): choose a folder you can write to, or fix its permissions."
         ) from None
     return folder
+
+
+def _is_system(folder: Path) -> bool:
+    return folder == Path(folder.anchor) or any(folder == s or s in folder.parents for s in _SYSTEM_FOLDERS)
 
 
 def copy_into(folder: Path, source: Path) -> Path:

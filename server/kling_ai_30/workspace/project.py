@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..client.backend import BackendClient
 from ..client.session import Session
 from ..conversation.turn import Conversation
 from .projects import ProjectRecord, ProjectRef
@@ -18,3 +19,8 @@ class Project:
     @property
     def session(self) -> Session:
         return self.conversation.session
+
+    @property
+    def client(self) -> BackendClient:
+        """The backend client on the account the project's principal uses (``accounts``)."""
+        return self.conversation.client

@@ -30,7 +30,7 @@ from ..errors import JobError, KlingError, RenderTimeoutError
 from ..jobs.job import Job, JobKind, Snapshot
 from ..jobs.manager import JobContext
 from ..jobs.output import JobOutput
-from ..jobs.plan import CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
+from ..jobs.plan import AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
 from ..policy import RECOVERY_FIRST_POLL_S
 from ..results import CreditsView, ExportView, Failure, ReplyView, StateView, UploadView
 from ..timing import Clock, Sleep
@@ -129,6 +129,8 @@ class PlanRunner:
                 output.add_state(StateView.of(await self.client.state(self.project.session)))
             case UploadStep() if not resumed:
                 output.add_upload(await self.upload(step))
+            case AnswerStep():
+                output.say(step.text)
             case _:
                 return False
         return True
@@ -162,8 +164,10 @@ class PlanRunner:
         if job.before is None:
             raise JobError("This job cannot be resumed after a restart.")
         before = SessionState.model_validate({"state": {"draft": job.before.draft, "canvas_config": job.before.canvas}})
-        if not job.accepted:
-            return await self._unconfirmed(before)
+        if not job.accepted and not job.sending:
+            return await self._unconfirmed(before)  # cut off before the message left: it was not sent
+        # Accepted, or cut off while it was leaving (it may be on the backend, working for minutes):
+        # watched like a dropped stream, never sent again.
         # The 30 s before the first poll count from when the job was cut off, not from now.
         waited = max(0.0, self.wall_clock() - (cut_at if cut_at is not None else job.updated_at))
         reply = await self.project.conversation.watch(
@@ -172,7 +176,8 @@ class PlanRunner:
         return ReplyView.of(reply)
 
     async def _unconfirmed(self, before: SessionState) -> ReplyView:
-        """A job cut off before the backend confirmed its message: one look at the state, then the truth."""
+        """A job cut off before its message left: one look at the state (an upload before it may have
+        changed it), then the truth."""
         after = await self.client.state(self.project.session)
         changes = state_changes(before, after)
         if changes:
@@ -184,6 +189,8 @@ class PlanRunner:
         )
 
     def _report_status(self, status: Status) -> None:
+        if status.phase == "sending":
+            self.ctx.mark_sending()  # the message leaves now: from here the job cannot be cancelled
         if status.phase not in ("sending", "checking"):
             self.ctx.mark_accepted()  # the stream is open: the backend has the message
         self.ctx.update(status.phase, status.message)

@@ -35,30 +35,31 @@ import httpx
 
 from .. import timeline
 from ..client.backend import BackendClient
-from ..client.envelope import ErrorContext
 from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
 from ..conversation.turn import Conversation, check_message
-from ..errors import InputError, InsufficientCreditsError, JobError, KlingError
+from ..errors import InputError, JobError, KlingError
 from ..jobs.job import Job, JobKind, JobRequest, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.output import JobOutput
-from ..jobs.plan import LONG_STEPS, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
+from ..jobs.plan import LONG_STEPS, AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
 from ..jobs.store import JobStore
 from ..notices import Notices
 from ..policy import ACCEPT_WAIT_S
 from ..progress import OnProgress, Progress, byte_progress, ignore_progress
 from ..results import CreditsView, ExportView, StateView, UploadView
-from ..router import Action, Step, route
+from ..router import Action, route
 from ..skill import SkillIdentity, load_identity
 from ..timing import Clock, Sleep
+from .accounts import AccountClients, Accounts
 from .backend_state import open_backend_state_dir, prune_loopback_backends
 from .estimate import Estimate, estimate
 from .history import HistoryView, ProjectsView, history_view, projects_view
 from .outcome import FollowUp, JobResult, Outcome, can_retry, report
 from .output_folder import checked_output_folder, copy_into
+from .plan_steps import is_url, plan_steps
 from .project import Project
 from .project_lock import Holder, ProjectLocks
 from .projects import (
@@ -87,6 +88,7 @@ class Workspace:
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.time,
         monotonic: Clock = time.monotonic,
+        accounts: Accounts | None = None,
     ) -> None:
         self.settings = settings
         self.identity = identity or load_identity(settings.skill_dir, skill_source=settings.skill_source)
@@ -94,9 +96,10 @@ class Workspace:
         self._monotonic = monotonic
         self._wall_clock = clock
         self._notices = Notices()
-        self._client = BackendClient(
+        self._clients = AccountClients(
             settings,
-            self.identity,
+            accounts,
+            identity=self.identity,
             transport=transport,
             sleep=sleep,
             clock=clock,
@@ -142,7 +145,7 @@ class Workspace:
 
     async def _close_client(self) -> None:
         with anyio.CancelScope(shield=True):
-            await self._client.aclose()
+            await self._clients.aclose()  # the server's account's client, and principals' own
 
     # ------------------------------------------------------------- projects
 
@@ -156,21 +159,24 @@ class Workspace:
         """The open project ``ref``, set up on first use (skill text "Automatic Setup": the token, then
         the session, before anything else); it becomes the principal's last project."""
         if ref.key in self._open:
+            self._projects.remember_last(ref)
             return self._open[ref.key]
         async with self._setup_lock:
             if ref.key in self._open:
+                self._projects.remember_last(ref)
                 return self._open[ref.key]
             await on_progress(Progress("Setting things up...", phase="setup"))
-            await self._client.ensure_credentials()
+            client = self._clients.of(ref.principal)  # the account the principal's work uses
+            await client.ensure_credentials()
             record = self._projects.load(ref)
             session = record.session if record.api_url == self.settings.api_url else None
             if session is None:
-                session = await self._client.create_session(task_name="project")
+                session = await client.create_session(task_name="project")
                 record = ProjectRecord(name=ref.name, session=session, api_url=self.settings.api_url)
                 self._projects.save(ref, record)
                 self._notices.add(f"✅ Connected to NemoVideo and ready (project {ref.name!r}).", project=ref.key)
             self._projects.remember_last(ref)
-            conversation = Conversation(self._client, session, sleep=self._sleep, clock=self._monotonic)
+            conversation = Conversation(client, session, sleep=self._sleep, clock=self._monotonic)
             project = Project(ref=ref, record=record, conversation=conversation)
             self._open[ref.key] = project
             self._resume_interrupted(ref)
@@ -210,6 +216,24 @@ class Workspace:
         it is connected, or that the backend lost its session (only that project's user)."""
         return self._notices.take(ref.key if ref is not None else None)
 
+    def saved_job(self, job_id: str, principal: str) -> Job | None:
+        """The principal's job as this server knows it (live or saved), without resuming it; None for
+        an unknown id or another principal's job."""
+        job = self._jobs.get(job_id) if is_job_id(job_id) else None
+        return job if job is not None and job.principal == principal else None
+
+    def cancel(self, job_id: str, principal: str) -> Job | None:
+        """Stop the principal's job if that loses and costs nothing (``JobManager.cancel``); a job
+        whose message reached the backend goes on, marked as asked to stop."""
+        return self._jobs.cancel(job_id) if self.saved_job(job_id, principal) is not None else None
+
+    def exported_video(self, ref: ProjectRef, render_id: str) -> Path | None:
+        """The MP4 project ``ref`` exported as ``render_id``, while it is a file; None for any other id."""
+        opened = self._open.get(ref.key)
+        exports = opened.record.exports if opened is not None else self._projects.load(ref).exports
+        found = [Path(export.path) for export in exports if export.render_id == render_id]
+        return found[-1] if found and found[-1].is_file() else None
+
     def running_job(self, ref: ProjectRef) -> Job | None:
         """The job this server is running in project ``ref``, if any."""
         return self._jobs.running(ref.principal, ref.name)
@@ -223,7 +247,7 @@ class Workspace:
     async def credits(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> CreditsView:
         """§3.3: available, frozen, total. Like every first interaction, it sets the project up."""
         await self.project(ref, on_progress=on_progress)
-        return CreditsView.of(await self._client.credits())
+        return CreditsView.of(await self._clients.of(ref.principal).credits())
 
     def history(self, principal: str, *, project: str | None = None, limit: int = 20) -> HistoryView:
         """The principal's recent jobs (in ``project`` only, when given), newest first."""
@@ -242,7 +266,7 @@ class Workspace:
     async def state(self, ref: ProjectRef, *, on_progress: OnProgress = ignore_progress) -> StateView:
         """§3.4: the timeline summary line plus the tracks as data."""
         project = await self.project(ref, on_progress=on_progress)
-        return StateView.of(await self._client.state(project.session))
+        return StateView.of(await project.client.state(project.session))
 
     # -------------------------------------------------------------- upload
 
@@ -266,9 +290,9 @@ class Workspace:
         if path is not None:
             name = Path(path).name
             async with byte_progress(f"Uploading {name}", "uploading", on_progress) as on_bytes:
-                result = await self._client.upload_files(project.session, [path], on_progress=on_bytes)
+                result = await project.client.upload_files(project.session, [path], on_progress=on_bytes)
         else:
-            result = await self._client.upload_urls(project.session, [str(url)])
+            result = await project.client.upload_urls(project.session, [str(url)])
         project.record.uploads.extend(result.files)
         self._projects.save(ref, project.record)
         return UploadView.of(result)
@@ -280,8 +304,8 @@ class Workspace:
                 message="Which file should I upload? Give the full path of an image, video or audio file, or an "
                 "http(s) link to one.",
             )
-        is_url = _is_url(step.source)
-        return await self.upload(ref, path=None if is_url else step.source, url=step.source if is_url else None)
+        link = is_url(step.source)
+        return await self.upload(ref, path=None if link else step.source, url=step.source if link else None)
 
     # ------------------------------------------------------------ requests
 
@@ -298,8 +322,15 @@ class Workspace:
         """Route ``text`` and act on it: a message or export (and the steps after it) as one job that
         keeps the user's order; anything else answered now. Refused input sends nothing."""
         plan = route(text, attachments)
-        steps = [_plan_step(step, text, self.settings.api_url) for step in plan.steps]
+        steps = plan_steps(plan, text, self.settings.api_url)
         routed = tuple(step.action.value for step in plan.steps)
+        unknown_file = next(
+            (i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None
+        )
+        if unknown_file is not None and any(isinstance(step, LONG_STEPS) for step in steps[unknown_file:]):
+            # The rest of the request needs a file nobody named: ask for it, and send nothing (a paid
+            # message about a picture the backend never got would be wasted).
+            return await self._answer_now(ref, steps[: unknown_file + 1], routed, on_progress, rest_not_sent=True)
         if not any(isinstance(step, LONG_STEPS) for step in steps):
             return await self._answer_now(ref, steps, routed, on_progress)
         return await self._start(ref, steps, routed, output_dir, auto_export, on_progress)
@@ -374,15 +405,25 @@ class Workspace:
         return report(outcome, finished, follow_up)
 
     async def _answer_now(
-        self, ref: ProjectRef, steps: Sequence[PlanStep], routed: tuple[str, ...], on_progress: OnProgress
+        self,
+        ref: ProjectRef,
+        steps: Sequence[PlanStep],
+        routed: tuple[str, ...],
+        on_progress: OnProgress,
+        *,
+        rest_not_sent: bool = False,
     ) -> Outcome:
         output = JobOutput()
+        if rest_not_sent:
+            output.not_done = "Nothing else of this request was sent: name the file, then ask again."
         for step in steps:
             match step:
+                case AnswerStep():
+                    output.say(step.text)
                 case UploadStep():
                     output.add_upload(await self._upload_step(ref, step))
                 case CreditsStep():
-                    output.add_credits(CreditsView.of(await self._client.credits()))
+                    output.add_credits(await self.credits(ref, on_progress=on_progress))
                 case StateStep():
                     output.add_state(await self.state(ref, on_progress=on_progress))
         request = JobRequest(routed_to=list(routed))
@@ -418,14 +459,16 @@ class Workspace:
                     raise JobError(holder.busy_message())
                 locked = True
             try:
-                state = await self._client.state(project.session) if kind is JobKind.GENERATE else None
+                state = await project.client.state(project.session) if kind is JobKind.GENERATE else None
                 before = state if isinstance(steps[0], SendStep) else None
-                balance = await self._client.credits() if kind is JobKind.GENERATE else None
+                balance = await project.client.credits() if kind is JobKind.GENERATE else None
                 request = JobRequest(message=message, output_dir=str(dest), routed_to=list(routed))
                 if state is not None and balance is not None:
                     cost = self._estimate(ref, steps, state, balance)
                     if not cost.affordable:
-                        raise self._out_of_credits(cost)
+                        raise cost.refusal(
+                            self.settings.web_url, project.client.user_id, anonymous=project.client.anonymous
+                        )
                     request.clips, request.edits = cost.clips, cost.edits
                 job = self._jobs.start(
                     kind,
@@ -446,30 +489,18 @@ class Workspace:
 
     async def estimate(self, text: str, ref: ProjectRef, *, attachments: Sequence[str] = ()) -> Estimate | None:
         """What ``text`` would cost if sent now (None: it is free), against the current balance."""
-        steps = [_plan_step(step, text, self.settings.api_url) for step in route(text, attachments).steps]
+        steps = plan_steps(route(text, attachments), text, self.settings.api_url)
         if not any(isinstance(step, SendStep) for step in steps):
             return None
         project = await self.project(ref)
-        state = await self._client.state(project.session)
-        return self._estimate(ref, steps, state, await self._client.credits())
+        state = await project.client.state(project.session)
+        return self._estimate(ref, steps, state, await project.client.credits())
 
     def _estimate(self, ref: ProjectRef, steps: Sequence[PlanStep], state: SessionState, balance: Credits) -> Estimate:
         sends = [step for step in steps if isinstance(step, SendStep)]
         history = [job for job in self._jobs.store.all() if job.credits_spent is not None]
         empty = not timeline.is_exportable(state.state.draft)
         return estimate(sends, timeline_empty=empty, available=balance.available, history=history)
-
-    def _out_of_credits(self, cost: Estimate) -> InsufficientCreditsError:
-        """The request is not sent: what it needs, what there is, and the way out for this account."""
-        context = ErrorContext(self.settings.web_url, user_id=self._client.user_id, anonymous=self._client.anonymous)
-        register = context.register_url
-        short = "You're out of credits" if cost.available <= 0 else "Not enough credits"
-        need = f"{short}: this request needs {cost.describe()}. It was not sent and nothing was spent."
-        if register is not None:
-            way_out = f"Register at {register} to keep this project and get more credits, then try again."
-        else:
-            way_out = f"Top up credits in your account ({self.settings.web_url}), then try again."
-        return InsufficientCreditsError(f"{need} {way_out}", register_url=register)
 
     def _work(
         self,
@@ -488,14 +519,14 @@ class Workspace:
                 if locked:
                     self._locks.release(project.ref.key, ctx.job.id)
             if balance is not None:
-                ctx.job.credits_spent = await self._spent_since(balance)
+                ctx.job.credits_spent = await self._spent_since(project.client, balance)
             return output
 
         return work
 
-    async def _spent_since(self, balance: Credits) -> int | None:
+    async def _spent_since(self, client: BackendClient, balance: Credits) -> int | None:
         try:
-            now = await self._client.credits()
+            now = await client.credits()
         except KlingError:
             return None  # the work is done; what it cost is only a detail
         return max(0, balance.available - now.available)
@@ -520,7 +551,7 @@ class Workspace:
             self._projects.save(project.ref, project.record)
 
         return PlanRunner(
-            client=self._client,
+            client=project.client,
             project=project,
             ctx=ctx,
             dest=dest,
@@ -556,27 +587,3 @@ class Workspace:
                     self._locks.release(project.ref.key, ctx.job.id)
 
         return resume
-
-
-def _plan_step(step: Step, text: str, backend_url: str) -> PlanStep:
-    """The router's ``step`` as a job's step, its input checked (``InputError`` names the fix)."""
-    match step.action:
-        case Action.SSE:
-            return SendStep(text=check_message(step.text or text))
-        case Action.EXPORT:
-            return ExportStep()
-        case Action.CREDITS:
-            return CreditsStep()
-        case Action.STATE:
-            return StateStep()
-        case Action.UPLOAD:
-            if step.source is not None:
-                if _is_url(step.source):
-                    check_media_url(step.source, backend_url=backend_url)
-                else:
-                    check_upload_file(step.source)
-            return UploadStep(source=step.source)
-
-
-def _is_url(source: str) -> bool:
-    return source.lower().startswith(("http://", "https://"))

@@ -21,7 +21,7 @@ from kling_ai_30.local.agent.interpret import interpret
 from kling_ai_30.local.state.records import empty_state
 
 ROOT = Path(__file__).resolve().parents[3]
-GENERATION_EXAMPLE = re.compile(r'"((?:generat\w*|an? \d+-second)\b[^"]*)"', re.I)
+GENERATION_EXAMPLE = re.compile(r'"((?:generate|generating|an? \d+-second)\b[^"]*)"')  # as users say them: lower case
 
 
 def project_examples() -> list[str]:

@@ -237,6 +237,19 @@ def test_a_segment_past_the_draft_duration_extends_the_video(render: Render) -> 
     assert decode(result.path).duration_s == pytest.approx(2.5, abs=0.1)
 
 
+def test_the_same_draft_renders_the_same_frames(render: Render) -> None:
+    spec = draft(
+        videos=[video(IMAGE, 0, 2000, motion="zoom_in", fade_in_ms=400, fade_out_ms=400)],
+        texts=[text("Same Every Time", 0, 2000)],
+        d=2000,
+    )
+    first, second = decode(render(spec, name="first.mp4").path), decode(render(spec, name="second.mp4").path)
+    assert len(first.frames) == len(second.frames) == 16
+    assert all(np.array_equal(a, b) for a, b in zip(first.frames, second.frames, strict=True))
+    # Each frame is its own picture, not the last one written into a reused buffer.
+    assert np.abs(first.at(1.9) - first.at(0.6)).mean() > 1
+
+
 # --- pictures -----------------------------------------------------------------------------------
 
 
@@ -287,6 +300,17 @@ def test_fade_in_rises_from_black_and_gaps_between_segments_are_black(render: Re
     assert out.at(0.75).mean() > 60
     assert out.at(1.5).max() < 40  # the gap
     assert out.at(2.5).mean() > 60
+
+
+def test_a_picture_fading_in_over_another_shows_both_halfway(render: Render) -> None:
+    below, above = video(SPOT, 0, 2000), video(GRADIENT, 0, 2000, fade_in_ms=2000)
+    both = draft(videos=[below], d=2000)
+    both["t"].append({"id": "trk_9", "tt": 0, "sg": [above], "m": {"name": "Overlay"}})
+    mixed = decode(render(both, name="both.mp4").path).at(1.0)
+    spot = decode(render(draft(videos=[video(SPOT, 0, 2000)], d=2000), name="spot.mp4").path).at(1.0)
+    ramp = decode(render(draft(videos=[video(GRADIENT, 0, 2000)], d=2000), name="ramp.mp4").path).at(1.0)
+    assert np.abs(mixed - (spot + ramp) / 2).mean() < 4
+    assert np.abs(mixed - spot).mean() > 15 and np.abs(mixed - ramp).mean() > 15
 
 
 def test_a_prompt_only_segment_renders_a_generated_backdrop(render: Render) -> None:

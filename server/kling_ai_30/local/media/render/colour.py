@@ -1,6 +1,6 @@
 """Colour for the renderer: frames are composed in the encoder's own format, YUV 4:2:0 (BT.709, limited range).
 
-Each still is converted once, and every frame then resizes three 8-bit planes instead of an RGB
+Each still is converted once, and every frame then warps three 8-bit planes instead of an RGB
 image, with no per-frame colour conversion: that roughly halves the per-frame work at 1080p.
 """
 

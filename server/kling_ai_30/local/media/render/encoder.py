@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,10 @@ from kling_ai_30.local.media.render.canvas import Canvas
 from kling_ai_30.local.media.render.frame import Frame, compose
 from kling_ai_30.local.media.render.sound import AUDIO_RATE
 from kling_ai_30.local.media.render.timeline import Timeline
+
+if TYPE_CHECKING:
+    from av.container import OutputContainer
+    from av.video.stream import VideoStream
 
 # x264 preset and quality, measured with bench/bench_render.py (30 s 1080p Ken Burns, 2 cores):
 # "veryfast" took 19 s for 4.6 MB; "superfast" was no faster and ten times larger (it has no
@@ -31,6 +36,21 @@ AUDIO_FRAME = 1024  # samples per AAC frame
 PROGRESS_STEP = 0.02  # report about every 2 % of frames
 
 
+def add_video_stream(container: OutputContainer, canvas: Canvas) -> VideoStream:
+    """The H.264 stream every render writes: x264 at the preset and quality above, BT.709 limited range."""
+    video = container.add_stream("libx264", rate=canvas.fps)
+    video.width, video.height = canvas.width, canvas.height
+    video.pix_fmt = "yuv420p"
+    ctx = video.codec_context
+    ctx.gop_size = canvas.fps * KEYFRAME_EVERY_S
+    ctx.thread_type = "FRAME"  # x264 frame threads: best throughput on few cores
+    ctx.thread_count = 0  # one per core, x264's choice
+    ctx.color_range = 1  # MPEG (limited): what yuv produces
+    ctx.colorspace = ctx.color_primaries = ctx.color_trc = 1  # BT.709
+    video.options = {"preset": X264_PRESET, "crf": str(X264_CRF)}
+    return video
+
+
 def encode(
     timeline: Timeline,
     canvas: Canvas,
@@ -44,21 +64,15 @@ def encode(
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
         if title:
             container.metadata["title"] = title
-        video = container.add_stream("libx264", rate=canvas.fps)
-        video.width, video.height = canvas.width, canvas.height
-        video.pix_fmt = "yuv420p"
-        ctx = video.codec_context
-        ctx.gop_size = canvas.fps * KEYFRAME_EVERY_S
-        ctx.thread_type = "FRAME"  # x264 frame threads: best throughput on few cores
-        ctx.thread_count = 0  # one per core, x264's choice
-        ctx.color_range = 1  # MPEG (limited): what yuv produces
-        ctx.colorspace = ctx.color_primaries = ctx.color_trc = 1  # BT.709
-        video.options = {"preset": X264_PRESET, "crf": str(X264_CRF)}
+        video = add_video_stream(container, canvas)
         audio = container.add_stream("aac", rate=AUDIO_RATE)
         audio.codec_context.layout = "stereo"
         audio.codec_context.bit_rate = AUDIO_BITRATE
 
         frame = Frame(canvas.width, canvas.height)
+        # One VideoFrame over the frame's own buffer, sent again and again: x264 copies the picture
+        # into its own queue before `encode` returns, so the buffer is free for the next frame.
+        out = av.VideoFrame.from_numpy_buffer(frame.buf, format="yuv420p")
         video_tb = Fraction(1, canvas.fps)
         audio_tb = Fraction(1, AUDIO_RATE)
         samples = np.ascontiguousarray(timeline.audio)
@@ -79,7 +93,6 @@ def encode(
 
         for i in range(canvas.frames):
             compose(frame, timeline, i / canvas.fps)
-            out = av.VideoFrame.from_ndarray(frame.buf, format="yuv420p")  # copies: the buffer is free again
             out.pts, out.time_base = i, video_tb
             container.mux(video.encode(out))
             # Audio keeps pace with video so the file is interleaved as it is written.

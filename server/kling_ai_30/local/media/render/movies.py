@@ -41,14 +41,15 @@ class Movie:
     def _time(self, frame: Any) -> float:
         return (float(frame.time) if frame.time is not None else 0.0) - self.start
 
-    def planes(self, t: float) -> Planes:
+    def draw(self, t: float, into: Planes) -> None:
         target = t * self.speed
         while self._next is not None and (self._current is None or self._time(self._next) <= target + 1e-3):
             self._current, self._next = self._next, self._advance()
         frame = self._current
         if self._cached is None or self._cached[0] is not frame:
             self._cached = (frame, self._convert(frame))
-        return self._cached[1]
+        for dst, src in zip(into, self._cached[1], strict=True):
+            np.copyto(dst, src)
 
     def _convert(self, frame: Any) -> Planes:
         quarter = round((frame.rotation or 0) / 90) % 4  # counter-clockwise quarter turns to display upright
@@ -66,5 +67,6 @@ class Movie:
             div = 1 if index == 0 else 2
             x0 = (cw - self.w) // 2 // 2 * 2 // div
             y0 = (ch - self.h) // 2 // 2 * 2 // div
-            planes.append(np.ascontiguousarray(data[y0 : y0 + self.h // div, x0 : x0 + self.w // div]))
+            # A view into the scaled frame: `draw` copies it into the output, the one copy needed.
+            planes.append(data[y0 : y0 + self.h // div, x0 : x0 + self.w // div])
         return planes[0], planes[1], planes[2]

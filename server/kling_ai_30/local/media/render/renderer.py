@@ -3,9 +3,9 @@
 Stills get slow, eased camera movement (Ken Burns), video files play cover-fit, text overlays fade
 in and out over them, and audio segments are mixed under everything. The parts, in the order a
 render uses them: :mod:`.segments` and :mod:`.canvas` read the draft; :mod:`.sources` opens its media
-as :mod:`.stills`, :mod:`.movies` and :mod:`.sound`; :mod:`.text` rasterises the overlays;
-:mod:`.timeline` holds them all; :mod:`.frame` composes each frame in YUV 4:2:0 (:mod:`.colour`) and
-:mod:`.encoder` writes the MP4.
+as :mod:`.stills`, :mod:`.movies` and :mod:`.sound`; :mod:`.text` rasterises the overlays and
+:mod:`.overlay` precomposes them; :mod:`.timeline` holds them all; :mod:`.frame` composes each frame
+in YUV 4:2:0 (:mod:`.colour`) and :mod:`.encoder` writes the MP4.
 
 The output is written to a hidden temporary name beside `out_path` and renamed over it only when
 complete, so a reader never sees a half-written file; on any failure the temporary file is removed.

@@ -14,6 +14,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFilter
 from kling_ai_30.local.media import fonts
 from kling_ai_30.local.media.render.canvas import Canvas
 from kling_ai_30.local.media.render.colour import F32, half, yuv
+from kling_ai_30.local.media.render.overlay import Layer
 from kling_ai_30.local.media.render.segments import Span, meta
 
 TEXT_FADE_S = 0.3
@@ -25,18 +26,25 @@ TEXT_STYLES = {
 }
 
 
-@dataclass
-class Text:
-    """One text overlay, rasterised: where it sits, its Y/U/V colour and coverage, and its fade."""
+@dataclass(frozen=True)
+class PlacedText:
+    """Text rasterised and placed: Y and its coverage at (x, y) on the canvas, U, V and theirs at half size."""
 
-    span: Span
     x: int
     y: int
     luma: F32
+    alpha: F32
     chroma_u: F32
     chroma_v: F32
-    alpha: F32
     alpha_half: F32
+
+
+@dataclass
+class Text:
+    """One text overlay, rasterised and precomposed once: its Y, U and V layers, and its fade."""
+
+    span: Span
+    layers: tuple[Layer, Layer, Layer]
     fade: float
 
     def strength(self, t: float) -> float:
@@ -75,6 +83,23 @@ def wrap_lines(text: str, font: fonts.Font, max_width: float) -> list[str]:
 
 def text_layer(segment: Mapping[str, Any], span: Span, canvas: Canvas, track_name: str) -> Text | None:
     """The overlay for a text segment, placed on the canvas; None when it has no text or no room."""
+    placed = place_text(segment, canvas, track_name)
+    if placed is None:
+        return None
+    x, y = placed.x, placed.y
+    return Text(
+        span=span,
+        layers=(
+            Layer.of(placed.luma, placed.alpha, x, y),
+            Layer.of(placed.chroma_u, placed.alpha_half, x // 2, y // 2),
+            Layer.of(placed.chroma_v, placed.alpha_half, x // 2, y // 2),
+        ),
+        fade=min(TEXT_FADE_S, span.duration / 3),
+    )
+
+
+def place_text(segment: Mapping[str, Any], canvas: Canvas, track_name: str) -> PlacedText | None:
+    """A text segment rasterised in its style and placed on the canvas; None when it has no text or no room."""
     m = meta(segment)
     raw = m.get("text", segment.get("text"))
     text = str(raw).strip() if raw is not None else ""
@@ -110,16 +135,14 @@ def text_layer(segment: Mapping[str, Any], span: Span, canvas: Canvas, track_nam
     cx1, cy1 = cx0 + (cx1 - cx0) // 2 * 2, cy0 + (cy1 - cy0) // 2 * 2
     crop = (slice(cy0, cy1), slice(cx0, cx1))
     luma, chroma_u, chroma_v, alpha = luma[crop], chroma_u[crop], chroma_v[crop], alpha[crop]
-    return Text(
-        span=span,
+    return PlacedText(
         x=x + cx0,
         y=y + cy0,
         luma=luma,
+        alpha=alpha,
         chroma_u=half(chroma_u, alpha),
         chroma_v=half(chroma_v, alpha),
-        alpha=alpha,
         alpha_half=half(alpha),
-        fade=min(TEXT_FADE_S, span.duration / 3),
     )
 
 

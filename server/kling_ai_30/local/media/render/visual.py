@@ -1,4 +1,4 @@
-"""A picture placed on the timeline: its span and fades, over any source that gives planes for a time."""
+"""A picture placed on the timeline: its span and fades, over any source that draws planes for a time."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from kling_ai_30.local.media.render.segments import Span
 class Picture(Protocol):
     """A source of frames: a still with camera movement, or a decoded video file."""
 
-    def planes(self, t: float) -> Planes:
-        """Y, U, V covering the canvas, `t` seconds into the segment."""
+    def draw(self, t: float, into: Planes) -> None:
+        """Write Y, U, V covering the canvas, `t` seconds into the segment, into the given planes."""
         ...
 
 
