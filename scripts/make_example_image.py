@@ -12,15 +12,21 @@ from pathlib import Path
 
 from PIL import Image
 
+from kling_ai_30.local.media.backdrop.label import painted_exif
 from kling_ai_30.local.media.backdrop.painter import backdrop_image
+
+PROMPT = "a mountain landscape at golden hour"
 
 TARGET = Path(__file__).resolve().parents[1] / "server/kling_ai_30/local/assets/mountain.jpg"
 
 
 def main() -> None:
-    image: Image.Image = backdrop_image("a mountain landscape at golden hour", 1920, 1080)
+    image: Image.Image = backdrop_image(PROMPT, 1920, 1080)
     TARGET.parent.mkdir(parents=True, exist_ok=True)
-    image.convert("RGB").save(TARGET, format="JPEG", quality=86, optimize=True, progressive=True)
+    # Labelled like every painted still, so the demo's video is described (and titled) from it.
+    image.convert("RGB").save(
+        TARGET, format="JPEG", quality=86, optimize=True, progressive=True, exif=painted_exif(PROMPT)
+    )
     print(f"{TARGET} ({TARGET.stat().st_size // 1024} KB)")
 
 

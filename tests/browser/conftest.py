@@ -5,9 +5,10 @@ each its own process, as a user meets them.
 One backend, one server, one host site and one browser per module (per xdist worker that runs
 one of its tests); each test opens its own page, hence its own MCP session and project.
 
-Needs ``/usr/bin/chromium`` and the host bundle (``cd tests/browser/host && npm ci && npm run build``);
-without them the tests are skipped, unless ``KLING_BROWSER_TESTS=required`` (CI sets it): then
-they fail, so CI can never pass by skipping them.
+Needs ``/usr/bin/chromium`` and, for the studio, the host bundle (``cd tests/browser/host && npm ci
+&& npm run build``); without them the tests are skipped, unless ``KLING_BROWSER_TESTS=required``
+(CI sets it): then they fail, so CI can never pass by skipping them. The ``browser`` fixture is
+shared with the local backend's pages (``test_local_pages``).
 """
 
 from __future__ import annotations
@@ -60,18 +61,19 @@ def _missing() -> str | None:
         return "playwright is not installed (pip install -e '.[test]')"
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing (apt-get install -y chromium)"
-    if not HOST_JS.exists():
-        return "the test host is not built (cd tests/browser/host && npm ci && npm run build)"
     return None
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _browser_prerequisites() -> None:
-    missing = _missing()
+def _require(missing: str | None) -> None:
     if missing is not None:
         if os.environ.get("KLING_BROWSER_TESTS") == "required":
             pytest.fail(f"browser tests are required here, but {missing}")
         pytest.skip(missing)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_prerequisites() -> None:
+    _require(_missing())
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # The studio's fixtures start here, and only they need the host page (the local backend's own
+    # pages, tests/browser/test_local_pages.py, are opened directly).
+    _require(
+        None if HOST_JS.exists() else "the test host is not built (cd tests/browser/host && npm ci && npm run build)"
+    )
     return tmp_path_factory.mktemp("studio")
 
 

@@ -18,7 +18,8 @@ import pytest
 
 from kling_ai_30.cli import main
 from kling_ai_30.cli.demo import bundled_image
-from kling_ai_30.cli.local_run import command_settings, scratch_root
+from kling_ai_30.cli.local_run import command_backend, scratch_root
+from kling_ai_30.cli.offline_home import OfflineHome
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.workspace.backend_state import backend_slug, backend_state_dir
 
@@ -365,21 +366,34 @@ def test_a_local_run_leaves_the_real_backends_project_and_tokens_alone(
     assert len(sessions) == 1  # the real backend's project kept its session through the local run
     assert tokens.read_text(encoding="utf-8") == cached  # no token of the local backend cached
     assert [p.name for p in (private_home / ".local/state/kling-ai-30/backends").iterdir()] == [backend_slug(cli_env)]
-    assert list(scratch_root().iterdir()) == []
+    assert not scratch_root().exists() or list(scratch_root().iterdir()) == []
 
 
-def test_a_local_run_writes_videos_to_the_usual_folder_and_sweeps_killed_runs(private_home: Path) -> None:
+def test_a_local_run_keeps_its_state_in_the_offline_folder_and_writes_videos_to_the_usual_one(
+    private_home: Path,
+) -> None:
+    offline = OfflineHome.default().root
+    with command_backend(argparse.Namespace(local=True, command="credits")) as backend:
+        settings = backend.settings
+        assert settings.videos_dir == private_home / ".local/share/kling-ai-30/videos"
+        assert offline in settings.config_dir.parents and offline in settings.state_dir.parents
+        assert offline in settings.nemo_config_dir.parents
+    chosen = private_home / "elsewhere"
+    with command_backend(argparse.Namespace(local=True, command="credits"), output_dir=chosen) as backend:
+        assert backend.settings.videos_dir == chosen
+
+
+def test_the_demo_runs_in_a_scratch_folder_and_sweeps_killed_runs(private_home: Path) -> None:
     left_by_a_killed_run = scratch_root() / f"{dead_pid()}-0a0b0c0d"
     (left_by_a_killed_run / "config").mkdir(parents=True)
-    with command_settings(argparse.Namespace(local=True)) as settings:
+    with command_backend(argparse.Namespace(local=True, command="demo")) as backend:
+        settings = backend.settings
         assert settings.videos_dir == private_home / ".local/share/kling-ai-30/videos"
         assert scratch_root() in settings.config_dir.parents and scratch_root() in settings.state_dir.parents
         scratch = settings.state_dir.parent
         assert not left_by_a_killed_run.exists()
     assert not scratch.exists()
-    chosen = private_home / "elsewhere"
-    with command_settings(argparse.Namespace(local=True), output_dir=chosen) as settings:
-        assert settings.videos_dir == chosen
+    assert not OfflineHome.default().root.exists()  # the offline project is left alone
 
 
 def test_history_and_projects_say_what_was_made_and_where(

@@ -42,11 +42,11 @@ async def run_chat(
     from mcp import Client
 
     from ..mcp_server.server import build_server
-    from .local_run import command_settings
+    from .local_run import command_backend
 
     reader = read_line or _read_line
-    with command_settings(args) as settings:
-        server = build_server(settings, transport=backend_transport)
+    with command_backend(args) as backend:
+        server = build_server(backend.settings, transport=backend_transport or backend.transport)
         anthropic = AsyncAnthropic(http_client=anthropic_http) if anthropic_http else AsyncAnthropic()
         async with Client(server) as tools:
             chat = ClaudeChat(

@@ -15,7 +15,7 @@ import anyio
 from ..config import Settings
 from ..errors import ConfigError, InputError, JobError, KlingError
 from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_for
-from .local_run import command_settings, local_module
+from .local_run import command_backend, local_module
 from .output import emit, emit_error
 from .progress import ProgressLine
 from .running import RunState, follow, follow_up, hangup_as_interrupt, open_workspace, tell_interrupted
@@ -33,6 +33,10 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "sim":
             # uvicorn installs its Ctrl-C/SIGTERM handlers only on the main thread, outside any event loop.
             return _sim(args)
+        if args.command == "local":
+            from .local_command import run_local
+
+            return run_local(args)
         try:
             return anyio.run(partial(_dispatch, args, state))
         except KeyboardInterrupt:
@@ -113,8 +117,8 @@ async def _serve(args: argparse.Namespace) -> int:
             raise ConfigError(f"Options for streamable HTTP only: {', '.join(given)}. Add --http to serve over HTTP.")
         from ..mcp_server.server import build_server
 
-        with command_settings(args) as settings:
-            await build_server(settings).run_stdio_async()
+        with command_backend(args) as backend:
+            await build_server(backend.settings, transport=backend.transport).run_stdio_async()
         return EXIT_OK
     from ..mcp_server.http_serve import serve_http
 
@@ -122,9 +126,9 @@ async def _serve(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.INFO)
     for chatty in ("mcp", "uvicorn.error"):  # a line per request and per session, said better by ours
         logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    with command_settings(args) as settings:
+    with command_backend(args) as backend:
         try:
-            await serve_http(options, settings)
+            await serve_http(options, backend.settings, transport=backend.transport)
         except OSError as exc:
             raise ConfigError(_cannot_listen(args.host, args.port, exc)) from None
     return EXIT_OK
@@ -147,7 +151,7 @@ def _http_options(args: argparse.Namespace) -> HttpOptions:
         oauth_scopes=tuple(args.oauth_scope),
         allow_hosts=tuple(args.allow_host),
         accounts=args.accounts,
-        token_dir=Settings().config_dir,  # the usual one, also under --local (whose folders are scratch)
+        token_dir=Settings().config_dir,  # the usual one, also under --local (its folders are the offline project's)
     )
 
 

@@ -32,7 +32,7 @@ import httpx
 
 from ..errors import ConfigError
 from .exit_codes import EXIT_FAILED, EXIT_OK
-from .local_run import command_settings
+from .local_run import command_backend
 from .output import OFFLINE_HINT
 from .terminal import Palette, colour_supported
 
@@ -63,8 +63,9 @@ async def run_doctor(args: argparse.Namespace) -> int:
     """Run every check and print the report; 0 when nothing failed."""
     checks = [python_check(), uvx_check(shutil.which("uvx"))]
     try:
-        with command_settings(args) as settings:
-            checks.append(await backend_check(settings.api_url, local=args.local))
+        with command_backend(args) as backend:
+            settings = backend.settings
+            checks.append(await backend_check(settings.api_url, local=args.local, transport=backend.transport))
             checks.append(token_check(settings))
             checks.extend(folder_checks(settings))
     except ConfigError as exc:  # settings that cannot be used, or --local without the local extra
@@ -94,12 +95,12 @@ def uvx_check(found: str | None) -> Check:
     )
 
 
-async def backend_check(api_url: str, *, local: bool) -> Check:
+async def backend_check(api_url: str, *, local: bool, transport: httpx.AsyncBaseTransport | None = None) -> Check:
     """Any HTTP answer means reachable: the check sends no token and asks for nothing."""
     name = "local backend" if local else "backend"
     started = time.monotonic()
     try:
-        async with httpx.AsyncClient(timeout=BACKEND_TIMEOUT_S) as client:
+        async with httpx.AsyncClient(timeout=BACKEND_TIMEOUT_S, transport=transport) as client:
             response = await client.get(api_url)
     except httpx.TimeoutException:
         problem = f"no answer within {BACKEND_TIMEOUT_S:.0f} s"

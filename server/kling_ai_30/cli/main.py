@@ -56,6 +56,7 @@ COMMAND_OPTIONS: dict[str, frozenset[str]] = {
     "doctor": _TALKS_TO_A_BACKEND,
     "demo": frozenset({"json", "quiet", "verbose"}),  # always offline
     "chat": frozenset({"local", "verbose"}),
+    "local": frozenset({"json", "quiet"}),  # `local reset`: about the offline folder itself
     "serve": frozenset({"local", "verbose"}),  # a server: it prints no result, works in its callers' projects
 }
 
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=options("demo"), help="the whole job offline: image in, 1080p MP4 out")
     demo.add_argument("--output-dir", help="where the MP4 goes")
     demo.add_argument("--image", help="use this image instead of the bundled one")
+    demo.add_argument("--prompt", help='what the video shows, e.g. "waves at sunset" (without --image: no photo)')
     demo.add_argument("--seconds", type=int, default=30, help="video length (default: %(default)s)")
 
     history = sub.add_parser(
@@ -192,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--limit", type=int, default=20, help="how many jobs, newest first (default: %(default)s)")
     sub.add_parser("projects", parents=options("projects"), help="your projects, and the one used when none is named")
+
+    local = sub.add_parser("local", help="the offline project that --local commands share")
+    local_actions = local.add_subparsers(dest="action", metavar="ACTION", required=True)
+    local_actions.add_parser(
+        "reset", parents=options("local"), help="remove it and start afresh (exported MP4s are kept)"
+    )
 
     chat = sub.add_parser("chat", parents=options("chat"), help="talk to Claude, which drives the same tools")
     chat.add_argument("--model", default=None, help="Anthropic model (default: $KLING_CLAUDE_MODEL or a current one)")

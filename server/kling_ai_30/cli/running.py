@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from .local_run import command_settings
+from .local_run import command_backend
 from .output import emit_notices
 from .progress import ProgressLine
 
@@ -40,11 +40,11 @@ async def open_workspace(
     """A workspace for the command, and the project it works in (``--project``, else the user's last
     one): the real backend, or with ``--local`` one started in-process (configured by ``sim``; see
     ``local_run``). Its notes are printed when the command ends."""
-    with command_settings(args, sim=sim, **overrides) as settings:
+    with command_backend(args, sim=sim, **overrides) as backend:
         from ..workspace.projects import LOCAL_PRINCIPAL
         from ..workspace.workspace import Workspace
 
-        async with Workspace(settings) as workspace:
+        async with Workspace(backend.settings, transport=backend.transport) as workspace:
             ref = workspace.project_ref(LOCAL_PRINCIPAL, getattr(args, "project", None))
             try:
                 yield workspace, ref
@@ -112,8 +112,10 @@ def tell_interrupted(state: RunState) -> None:
             f"The backend keeps working on it (nothing was cancelled or sent twice). Pick it up with: "
             f"kling-ai-30 job {state.job_id}"
         )
-    elif state.local:
-        lines.append("The local backend stopped with this command, so its work stopped too.")
+    elif state.job_id is not None:
+        # The offline project keeps the job: a message in hand is answered before the local backend
+        # stops, and a render it stopped is started again when the job is picked up.
+        lines.append(f"Nothing is lost. Pick it up with: kling-ai-30 job {state.job_id} --local")
     # After SIGHUP the terminal may be gone: nobody to tell, and the cleanup has already run.
     with contextlib.suppress(OSError):
         print("\n" + "\n".join(lines), file=sys.stderr)

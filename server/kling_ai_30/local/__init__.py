@@ -11,7 +11,9 @@ The parts, grouped by the role they play, each depending only on the groups list
 
 - `state/`: what the backend remembers and how it misbehaves on demand. `config` (the settings
   model) and `live_config` (the settings in force), `store` over its `records` (users, tokens,
-  sessions, credits, renders, the request log), `clock`, `faults` with their JSON form `fault_spec`.
+  sessions, credits, renders, the request log), kept on disk as a `snapshot` in a `shared_file`
+  when the backend is persistent (`presence` tells which backends over that folder still run),
+  `clock`, `faults` with their JSON form `fault_spec`.
 - `media/`: files in and out. `files` (where they live, `/cdn/` URLs), `intake`, `multipart` and
   `probe` (uploads), `synthesis` with `backdrop/` and `music` (generated stills and loops, seeded by
   `prompts`), `render/` (draft to MP4; `fonts` for its text) and `render_queue` (renders on worker

@@ -5,6 +5,14 @@
 so worker threads stop and the temporary data directory goes away. No part receives the backend
 itself: the HTTP routes get the store, the faults, the settings, the runs and the render queue
 they answer for, and nothing else.
+
+A *persistent* backend (``SimConfig.persistent``) keeps its memory in its data directory instead
+(:mod:`~kling_ai_30.local.state.shared_file`), shared with any other backend running over the same
+folder at the same time: the CLI's ``--local`` commands each run one, and together they are one
+offline project. Such a backend finishes the agent runs in hand before it closes (a message it
+accepted is answered, as the real backend would), gives back the credits of runs a killed
+process left frozen, and takes over renders a closed one left unfinished when they are next asked
+about.
 """
 
 from __future__ import annotations
@@ -28,9 +36,14 @@ from kling_ai_30.local.state.clock import Clock
 from kling_ai_30.local.state.config import SimConfig
 from kling_ai_30.local.state.faults import Faults
 from kling_ai_30.local.state.live_config import LiveConfig
+from kling_ai_30.local.state.presence import Presence
+from kling_ai_30.local.state.shared_file import SharedFile
 from kling_ai_30.local.state.store import Store
 
 RUN_STOP_TIMEOUT_S = 5.0  # closing waits this long for each agent run
+# A persistent backend lets the runs in hand finish first: a generation's simulated work plus its
+# media (a 1080p still and a music loop take a few seconds on a slow machine).
+RUN_FINISH_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,12 @@ class LocalBackend:
         self.cdn_root = self.files.cdn_root
         self.cdn_root.mkdir(parents=True, exist_ok=True)
         self.clock = Clock()
-        self.store = Store(self._config.current, self.clock)
+        self._persistent = self._config.current().persistent
+        self.presence = Presence(self.data_dir if self._persistent else None)
+        shared = SharedFile(self.data_dir) if self._persistent else None
+        self.store = Store(self._config.current, self.clock, shared=shared, presence=self.presence)
+        if self._persistent:
+            self.store.release_abandoned()
         self.faults = Faults(self.store)
         # One stop signal for every worker: runs and renders in progress end at their next step.
         self._stop = threading.Event()
@@ -143,13 +161,18 @@ class LocalBackend:
         return False
 
     def close(self) -> None:
-        """Stop runs and renders and remove the temporary data directory (if this backend made it)."""
+        """Stop runs and renders and remove the temporary data directory (if this backend made it);
+        a persistent backend first lets its runs finish, and saves what is still unsaved."""
         if self._closed:
             return
         self._closed = True
+        if self._persistent:
+            self.runs.join(timeout_each=RUN_FINISH_TIMEOUT_S)
         self._stop.set()
         threads = self.runs.join(timeout_each=RUN_STOP_TIMEOUT_S)
         self.renders.shutdown()
+        self.store.flush()
+        self.presence.close()
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)
             stragglers = [t for t in threads if t.is_alive()]

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterator
 from typing import TextIO
 
+import httpx
 import uvicorn
 from mcp.server.mcpserver import MCPServer
 from starlette.requests import Request
@@ -44,9 +45,16 @@ MCP_PATH = "/mcp"
 HEALTH_PATH = "/healthz"
 
 
-async def serve_http(options: HttpOptions, settings: Settings, *, out: TextIO | None = None) -> None:
+async def serve_http(
+    options: HttpOptions,
+    settings: Settings,
+    *,
+    out: TextIO | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
     """Serve until stopped; ``ConfigError`` for unusable options, ``OSError`` when the address cannot
-    be bound (the caller says which port or host to change)."""
+    be bound (the caller says which port or host to change). ``transport`` carries the requests to
+    the backend (``--local``: to this process's own local backend)."""
     out = out if out is not None else sys.stdout
     options.check()
     use_json_logs()
@@ -56,7 +64,9 @@ async def serve_http(options: HttpOptions, settings: Settings, *, out: TextIO | 
         endpoint = options.public_url or f"http://{_reachable_name(options.host)}:{port}{MCP_PATH}"
         access = await open_access(options, settings, endpoint)
         security = transport_security(options.host, options.allow_hosts, options.public_url)
-        server = build_server(settings, auth=access.auth, token_verifier=access.verifier, accounts=access.accounts)
+        server = build_server(
+            settings, transport=transport, auth=access.auth, token_verifier=access.verifier, accounts=access.accounts
+        )
         _add_health_check(server)
         app = server.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security, host=options.host)
         allowed = [name for name in security.allowed_hosts if not name.endswith(":*")]

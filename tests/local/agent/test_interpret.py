@@ -31,7 +31,7 @@ from kling_ai_30.local.agent.lexicon import cn_number
         ("generate a photo of a mountain landscape into a 1080p MP4", 10, "zoom_in", "mountain landscape"),
         ("generate a 30-second cinematic video from this image with slow camera movement", 30, "zoom_in", ""),
         ("make a 5s preview video of a sunset over the sea", 5, "zoom_in", "sunset over the sea"),
-        ("create a 30 sec clip of a city at night, zoom out", 30, "zoom_out", "city"),
+        ("create a 30 sec clip of a city at night, zoom out", 30, "zoom_out", "city at night"),
         ("turn this photo into a video that pans left", 10, "pan_left", ""),
         ("generate half a minute of video about autumn leaves", 30, "zoom_in", "autumn leaves"),
         ("生成一段30秒的海边日落视频", 30, "zoom_in", "海边日落"),

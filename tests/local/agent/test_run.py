@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,7 +67,8 @@ async def test_generation_uses_the_latest_uploaded_photo_with_the_requested_moti
     assert call["args"]["image_url"] == uploaded["cdn_url"]
     segment = (await api.state(account))["draft"]["t"][0]["sg"][0]
     assert segment["src"] == uploaded["cdn_url"]
-    assert segment["m"] == {"name": "mountain landscape", "kind": "image", "motion": "zoom_out"}
+    # A plain photo says nothing about what it shows, and its file name is no description.
+    assert segment["m"] == {"name": "your photo", "kind": "image", "motion": "zoom_out"}
 
 
 async def test_text_only_replies_are_free_and_change_nothing(api: Api) -> None:
@@ -244,3 +246,23 @@ async def test_generation_replies_are_never_silent(backend: LocalBackend, api: A
     stream = await api.send(account, "generate a 2 second video of snow")
 
     assert stream.texts
+
+
+async def test_a_painted_still_is_named_by_what_it_shows_and_a_plain_photo_never_by_its_file(
+    instant: LocalBackend, api: Api, tmp_path: Path
+) -> None:
+    from kling_ai_30.local.media.backdrop.painter import make_backdrop
+
+    painted = make_backdrop("a mountain landscape at golden hour", 96, 54, tmp_path / "IMG_0001.jpg")
+    account = await api.account()
+    await api.upload(account, ("IMG_0001.jpg", painted.read_bytes()))
+    await api.send(account, "generate a 5-second video from this image")
+    draft = (await api.state(account))["draft"]
+    assert draft["t"][0]["sg"][0]["m"]["name"] == "mountain landscape at sunset"
+    assert _track(draft, "Title")["sg"][0]["m"]["text"] == "Mountain Dreams"
+
+    await api.upload(account, ("IMG_0002.png", png_bytes()))
+    stream = await api.send(account, "生成一段5秒的视频")
+    draft = (await api.state(account))["draft"]
+    assert draft["t"][0]["sg"][0]["m"]["name"] == "这张照片"
+    assert not any("IMG" in text or "0002" in text for text in stream.texts)

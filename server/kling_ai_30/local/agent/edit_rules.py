@@ -31,12 +31,19 @@ from kling_ai_30.local.agent.lexicon import CJK, CN_NUM, NUM, PLACEHOLDER, camer
 VOLUME_STEP = 0.15
 
 _CLAUSE_END = re.compile(r"[.!?;。！？；\n]")
+# Inside a clause, commas part the things asked for: "把标题改成“X”，音乐调小一点" is two requests.
+_PHRASE_END = re.compile(r"[.!?;。！？；\n,，、]")
 
 
-def _clause(text: str, pos: int) -> tuple[int, int]:
-    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, pos)), default=0)
-    end_match = _CLAUSE_END.search(text, pos)
+def _clause(text: str, pos: int, ends: re.Pattern[str] = _CLAUSE_END) -> tuple[int, int]:
+    start = max((m.end() for m in ends.finditer(text, 0, pos)), default=0)
+    end_match = ends.search(text, pos)
     return start, end_match.start() if end_match else len(text)
+
+
+def _phrase(text: str, pos: int) -> str:
+    start, end = _clause(text, pos, _PHRASE_END)
+    return text[start:end]
 
 
 class _Quotes:
@@ -65,8 +72,9 @@ _REMOVE = re.compile(
 )
 _NEGATED = re.compile(r"\b(?:don'?t|do not|never|no need to|not)\b|别|不用|无需")
 _ADD = re.compile(r"\b(?:add|put|insert|include|give|create|set|use|show|place)\b|添加|加上|加个|加一个|增加|放|加")
+# Verbs that ask for other music (or music added), not the same music louder or quieter.
 _CHANGE = re.compile(
-    r"\b(?:change|switch|replace|swap|different|another|new|use|add|put|make)\b|换|更换|改成|改为|替换|添加|加"
+    r"\b(?:change|switch|replace|swap|different|another|new|use|add|put)\b|换|更换|改成|改为|替换|添加|加"
 )
 _VOLUME_WORDS = re.compile(
     r"\bvolume\b|\blouder\b|\bquieter\b|\bsofter\b|\blower\b|\braise\b|\bturn (?:it |the music |the bgm )?(?:up|down)\b"
@@ -77,6 +85,7 @@ _PERCENT = re.compile(r"(\d{1,3})\s*%|百分之([\d零一二两三四五六七�
 _MUSIC = re.compile(r"\b(?:background music|bgm|music|soundtrack|song|tune)\b|背景音乐|配乐|音乐|歌曲|bgm")
 _VOLUME_ONLY = re.compile(r"\bvolume\b|\blouder\b|\bquieter\b|音量")
 _TITLE = re.compile(r"(?<![a-z])(?<!sub-)titles?\b|(?<!副)标题")
+_NAMED = re.compile(r"\b(?:titled|entitled|called|named)\b|题为|名为|叫做|名叫")
 _SUBTITLE = re.compile(r"\bsub-?titles?\b|\bcaptions?\b|字幕|副标题|说明文字")
 _TRIM = [
     re.compile(
@@ -90,22 +99,23 @@ _RATIO_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "9:16",
         re.compile(
-            r"\b9\s*[:x×/]\s*16\b|\bvertical\b|\b(?:to|in|into|as)\s+portrait\b|\bportrait\s+(?:mode|format|orientation)"
-            r"|\btiktok\b|\breels\b|竖屏|竖版|竖向|竖的"
+            r"\b9\s*[:x×/]\s*16\b|\bvertical\b|\b(?:to|in|into|as)\s+portrait\b"
+            r"|\bportrait\s+(?:mode|format|orientation|video|clip|version)|\btiktok\b|\breels\b"
+            r"|\b(?:youtube|yt)\s+shorts\b|\b(?:instagram|ig)\s+stor(?:y|ies)\b|竖屏|竖版|竖向|竖的|抖音"
         ),
     ),
     (
         "16:9",
         re.compile(
             r"\b16\s*[:x×/]\s*9\b|\bhorizontal\b|\bwidescreen\b|\b(?:to|in|into|as)\s+landscape\b"
-            r"|\blandscape\s+(?:mode|format|orientation)|横屏|横版|横向|横的"
+            r"|\blandscape\s+(?:mode|format|orientation)|\bfor\s+youtube\b(?!\s+shorts)|横屏|横版|横向|横的"
         ),
     ),
     (
         "1:1",
         re.compile(
-            r"\b1\s*[:x×/]\s*1\b|\b(?:to|in|into|as|a|it)\s+square\b|\bsquare\s+(?:format|video|aspect|crop|frame)"
-            r"|正方形|方形|方屏"
+            r"\b1\s*[:x×/]\s*1\b|\b(?:to|in|into|as|a|it)\s+square\b|\bsquare\s+(?:format|video|aspect|crop|frame|clip)"
+            r"|\b(?:instagram|ig)\s+(?:post|feed)\b|正方形|方形|方屏"
         ),
     ),
 ]
@@ -186,6 +196,11 @@ def find_edits(command: str, quotes: list[str]) -> list[Edit]:
     found: list[tuple[int, Edit]] = []
     texts = _Quotes(low, quotes)
 
+    named = _NAMED.search(low)
+    # "a video called "Summer"": the name is the title.
+    if named and not _TITLE.search(low) and (text := texts.near(named.start(), named.end())) is not None:
+        found.append((named.start(), SetTitle(text)))
+
     if match := _TITLE.search(low):
         start, end = _clause(low, match.start())
         clause = low[start:end]
@@ -221,8 +236,12 @@ def find_edits(command: str, quotes: list[str]) -> list[Edit]:
         level = _percent(clause)
         if _REMOVE.search(before):
             found.append((music.start(), RemoveMusic()))
-        elif style_name is None and _VOLUME_WORDS.search(clause) and not _CHANGE.search(clause):
-            step = VOLUME_STEP if _LOUDER.search(clause) else -VOLUME_STEP
+        elif (
+            style_name is None
+            and _VOLUME_WORDS.search(phrase := _phrase(low, music.start()))
+            and not _CHANGE.search(phrase)
+        ):
+            step = VOLUME_STEP if _LOUDER.search(phrase) else -VOLUME_STEP
             found.append((music.start(), SetVolume(level, 0.0 if level is not None else step)))
         else:
             found.append((music.start(), AddMusic(style_name, level)))

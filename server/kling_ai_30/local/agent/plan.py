@@ -51,7 +51,7 @@ from kling_ai_30.local.agent.intent import (
     Speed,
     TitleColor,
 )
-from kling_ai_30.local.agent.lexicon import CJK
+from kling_ai_30.local.agent.naming import name_clip
 from kling_ai_30.local.media.synthesis import Produce
 from kling_ai_30.local.state.config import Costs
 
@@ -96,7 +96,7 @@ class Source:
 
     url: str
     kind: Literal["image", "video"]
-    name: str
+    description: str  # what it shows, when the file says so ("" for a user's own photo)
     width: int = 0
     height: int = 0
 
@@ -143,21 +143,20 @@ def _slug(text: str) -> str:
     return "-".join(ascii_words)[:40] or "media"
 
 
-def _title_from(subject: str) -> str:
-    if CJK.search(subject):
-        return subject[:16]
-    return " ".join(w[:1].upper() + w[1:] for w in subject.split()[:5])[:40]
-
-
 def _plan_generate(intent: Intent, request: GenerateRequest, state: dict[str, Any], ctx: PlanContext) -> Plan:
     lang = intent.language
     seconds = min(request.seconds, ctx.max_generation_seconds)
     duration_ms = seconds * 1000
     source = ctx.source
-    subject = request.subject or (source.name if source is not None else "") or replies.t(lang, "video", "视频")
-    title_text = next((e.text for e in intent.edits if isinstance(e, SetTitle) and e.text), None) or _title_from(
-        subject
+    name = name_clip(
+        lang,
+        requested=request.subject,
+        prompt=request.prompt,
+        upload=source.kind if source is not None else None,
+        description=source.description if source is not None else "",
     )
+    subject = name.subject
+    title_text = next((e.text for e in intent.edits if isinstance(e, SetTitle) and e.text), None) or name.title
     requested_ratio = next((e.ratio for e in intent.edits if isinstance(e, AspectRatio)), None)
     if requested_ratio is None and source is not None and source.height > source.width > 0:
         requested_ratio = "9:16"  # a portrait photo becomes a portrait video
@@ -173,7 +172,9 @@ def _plan_generate(intent: Intent, request: GenerateRequest, state: dict[str, An
         src_url, kind = source.url, source.kind
     else:
         rel = f"generated/{ctx.session_id}/{len(media) + 1:02d}-{_slug(subject)}.jpg"
-        produce.append(Produce("backdrop", rel, prompt=subject, width=width, height=height))
+        # Painted from what the request names, else from the whole request (the scene it describes).
+        painted = request.subject or request.prompt
+        produce.append(Produce("backdrop", rel, prompt=painted, width=width, height=height))
         src_url, kind = ctx.cdn_url(rel), "image"
         media.append({"type": "image", "url": src_url, "name": subject, "prompt": request.prompt})
 
@@ -214,7 +215,7 @@ def _plan_generate(intent: Intent, request: GenerateRequest, state: dict[str, An
         ctx,
         f"The user wants a {seconds}-second video. Stage 1: {TOOL_GENERATE}; stage 2: {TOOL_EDIT} for music and title.",
     )
-    start_text = replies.generation_started(ctx.rng, lang, seconds, subject, motion)
+    start_text = replies.generation_started(ctx.rng, lang, seconds, name, motion)
     steps.append(Say(start_text, thought))
     steps.append(generate)
 
@@ -246,7 +247,7 @@ def _plan_generate(intent: Intent, request: GenerateRequest, state: dict[str, An
             state={"draft": staged},
         )
     )
-    done = replies.generation_done(ctx.rng, lang, seconds, subject, None if wants_no_music else style, title_text)
+    done = replies.generation_done(ctx.rng, lang, seconds, name, None if wants_no_music else style, title_text)
     steps.append(Say(done))
     return Plan(tuple(steps), charge=ctx.costs.generation_per_second * seconds)
 

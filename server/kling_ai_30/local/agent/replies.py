@@ -9,10 +9,12 @@ phrasing is picked with the session's seeded RNG, so a seeded run always says th
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
 from kling_ai_30.local.agent.intent import Lang, Motion
+from kling_ai_30.local.agent.lexicon import CJK
+from kling_ai_30.local.agent.naming import ClipName
 
 TEMPORARY_ISSUE = "I encountered a temporary issue. Please try again in a moment."
 
@@ -94,29 +96,31 @@ def chat_reply(lang: Lang, topic: Literal["help", "export"]) -> str:
     )
 
 
-def generation_started(rng: random.Random, lang: Lang, seconds: int, subject: str, motion: Motion) -> str:
+def generation_started(rng: random.Random, lang: Lang, seconds: int, name: ClipName, motion: Motion) -> str:
     """Said before the generation tool runs."""
+    en_of, zh_made = _made(name)
     return pick(
         rng,
         [
             t(
                 lang,
-                f"Sure — I'll generate a {seconds}-second video of {subject} with {MOTION_TEXT[motion][0]}. "
+                f"Sure — I'll generate a {seconds}-second video {en_of} with {MOTION_TEXT[motion][0]}. "
                 "This usually takes a minute or two.",
-                f"好的，我来为你生成一段{seconds}秒的{subject}视频，镜头{MOTION_TEXT[motion][1]}，通常需要一两分钟。",
+                f"好的，我来{zh_made(seconds)}，镜头{MOTION_TEXT[motion][1]}，通常需要一两分钟。",
             ),
             t(
                 lang,
-                f"On it! Generating your {seconds}-second {subject} video now — I'll add music and a title "
+                f"On it! Generating your {seconds}-second video {en_of} now — I'll add music and a title "
                 "once the clip is ready.",
-                f"收到！正在生成{seconds}秒的{subject}视频，片段完成后我会自动加上音乐和标题。",
+                f"收到！正在{zh_made(seconds)}，片段完成后我会自动加上音乐和标题。",
             ),
         ],
     )
 
 
-def generation_done(rng: random.Random, lang: Lang, seconds: int, subject: str, music: str | None, title: str) -> str:
+def generation_done(rng: random.Random, lang: Lang, seconds: int, name: ClipName, music: str | None, title: str) -> str:
     """Said when the clip is on the timeline; `music` is the style added, None when the user wanted none."""
+    en_of, zh_made = _made(name)
     music_en = "" if music is None else f"{music} background music and "
     music_zh = "" if music is None else f"{STYLE_ZH.get(music, music)}背景音乐和"
     return pick(
@@ -130,9 +134,9 @@ def generation_done(rng: random.Random, lang: Lang, seconds: int, subject: str, 
             ),
             t(
                 lang,
-                f'Done! I generated a {seconds}-second clip of {subject} and added {music_en}the title "{title}". '
+                f'Done! I generated a {seconds}-second clip {en_of} and added {music_en}the title "{title}". '
                 "Preview in timeline to check the timing, then click Export to download.",
-                f"完成！已生成{seconds}秒的{subject}视频，并添加了{music_zh}标题“{title}”。"
+                f"完成！已{zh_made(seconds)}，并添加了{music_zh}标题“{title}”。"
                 "在时间线中预览检查时间，满意后点击导出按钮下载。",
             ),
             t(
@@ -143,6 +147,15 @@ def generation_done(rng: random.Random, lang: Lang, seconds: int, subject: str, 
             ),
         ],
     )
+
+
+def _made(name: ClipName) -> tuple[str, Callable[[int], str]]:
+    """How the replies say what the clip is made of: "of waves at sunset" / "from your photo", and
+    the Chinese verb phrase for a length ("生成一段5秒的海浪视频" / "用这张照片生成一段5秒的视频")."""
+    if name.from_upload:
+        return f"from {name.subject}", lambda seconds: f"用{name.subject}生成一段{seconds}秒的视频"
+    joint = "" if CJK.search(name.subject[-1:]) else " "  # "海浪视频", but "waves 视频"
+    return f"of {name.spoken}", lambda seconds: f"生成一段{seconds}秒的{name.subject}{joint}视频"
 
 
 def no_video_yet(lang: Lang) -> str:

@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from kling_ai_30.local.agent import replies
@@ -57,9 +56,8 @@ class AgentRun:
         clock: Clock,
         files: MediaFiles,
         session: Session,
-        user_id: str,
         intent: Intent,
-        frozen: int,
+        reservation: str,
         channel: Channel,
         base_url: str,
         stop: threading.Event,
@@ -70,9 +68,8 @@ class AgentRun:
         self._config = config
         self._files = files
         self._session = session
-        self._user_id = user_id
         self._intent = intent
-        self._frozen = frozen
+        self._reservation = reservation  # the credits frozen for this run, settled when it ends
         self._channel = channel
         self._base_url = base_url
         self._stop = stop
@@ -90,6 +87,7 @@ class AgentRun:
         try:
             with self._session.run_lock:
                 self._check_stop()
+                self._store.count_run(self._session)
                 spend = self._execute()
         except _RunFailed:
             spend = 0
@@ -100,7 +98,7 @@ class AgentRun:
             self._emit(error_frame(f"Internal error: {exc}"))
             spend = 0
         finally:
-            self._store.settle(self._user_id, self._frozen, spend)
+            self._store.settle(self._reservation, spend)
             self._channel.put(Control.END)
 
     def _execute(self) -> int:
@@ -226,11 +224,11 @@ class AgentRun:
             record = self._store.media(rel) if rel else None
             if record is None or not record.readable or record.kind not in ("image", "video"):
                 continue
-            name = Path(str(info.get("filename") or rel)).stem.replace("_", " ").replace("-", " ").strip()
+            # Described only by what the file says it shows; its name says nothing reliable.
             return Source(
                 url=url,
                 kind="image" if record.kind == "image" else "video",
-                name=" ".join(name.split()[:6]),
+                description=record.description,
                 width=record.width,
                 height=record.height,
             )

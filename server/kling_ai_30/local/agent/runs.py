@@ -42,9 +42,7 @@ class AgentRuns:
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
 
-    def start(
-        self, session: Session, user_id: str, intent: Intent, frozen: int, channel: Channel, base_url: str
-    ) -> None:
+    def start(self, session: Session, intent: Intent, reservation: str, channel: Channel, base_url: str) -> None:
         """Run the agent for one /run_sse message in a worker thread that outlives the response."""
         run = AgentRun(
             store=self._store,
@@ -53,9 +51,8 @@ class AgentRuns:
             clock=self._clock,
             files=self._files,
             session=session,
-            user_id=user_id,
             intent=intent,
-            frozen=frozen,
+            reservation=reservation,
             channel=channel,
             base_url=base_url,
             stop=self._stop,

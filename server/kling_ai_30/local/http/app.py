@@ -3,8 +3,9 @@
 :func:`build_app` puts the routes together, each given only the parts it uses:
 :mod:`~kling_ai_30.local.http.accounts` (tokens, sessions, credits, state),
 :mod:`~kling_ai_30.local.http.run_sse` (the chat stream), :mod:`~kling_ai_30.local.http.uploads`,
-:mod:`~kling_ai_30.local.http.renders`, :mod:`~kling_ai_30.local.http.cdn` and the
-:mod:`~kling_ai_30.local.http.admin` routes. The request log and HTTP faults sit in front of them
+:mod:`~kling_ai_30.local.http.renders`, :mod:`~kling_ai_30.local.http.cdn`, the web
+:mod:`~kling_ai_30.local.http.pages` its links open, and the :mod:`~kling_ai_30.local.http.admin`
+routes. The request log and HTTP faults sit in front of them
 all (:mod:`~kling_ai_30.local.http.middleware`); the shared envelopes and error bodies are
 :mod:`~kling_ai_30.local.http.wire`'s.
 """
@@ -20,6 +21,7 @@ from kling_ai_30.local.http.accounts import account_routes
 from kling_ai_30.local.http.admin import admin_routes
 from kling_ai_30.local.http.cdn import cdn_route
 from kling_ai_30.local.http.middleware import SimMiddleware
+from kling_ai_30.local.http.pages import page_routes
 from kling_ai_30.local.http.renders import render_routes
 from kling_ai_30.local.http.run_sse import run_sse_route
 from kling_ai_30.local.http.uploads import upload_route
@@ -50,6 +52,7 @@ def build_app(
         upload_route(store=store, config=current, files=files),
         *render_routes(store=store, faults=faults, config=current, clock=clock, files=files, renders=renders),
         cdn_route(files),
+        *page_routes(store=store, config=current),
         *admin_routes(store=store, faults=faults, clock=clock, config=config, renders=renders, reset=reset),
     ]
     app = Starlette(routes=routes)

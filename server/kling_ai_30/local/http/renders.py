@@ -2,7 +2,9 @@
 
 These answer the `success` envelope, not the `code` one. Export is refused with 402 for anonymous
 users without attribution headers (skill text), or when a fault blocks it; the render itself runs
-on the :class:`~kling_ai_30.local.media.render_queue.RenderQueue`.
+on the :class:`~kling_ai_30.local.media.render_queue.RenderQueue`. A render that a closed backend
+left unfinished (a kept offline project, one process after another) is started again by the first
+backend asked about it.
 """
 
 from __future__ import annotations
@@ -82,6 +84,9 @@ def render_routes(
             job = store.render_for(user.user_id, request.path_params["rid"])
         except ApiError:
             return render_error("render not found", 404)
+        if not job.finished and store.adopt_render(job.render_id):
+            renders.submit(job.render_id)
+            job = store.render_for(user.user_id, job.render_id)
         url = f"{base_url(request)}/cdn/{job.output_rel}" if job.output_rel and job.status == "completed" else None
         if config().render_poll_shape == "B":
             shape_b: dict[str, Any] = {"taskId": job.render_id, "status": job.status, "progress": job.progress}

@@ -96,11 +96,11 @@ def run_sse_route(*, store: Store, config: Callable[[], SimConfig], runs: AgentR
         settings = config()
         price = cost(intent, settings.costs, settings.max_generation_seconds)
         try:
-            store.freeze(user.user_id, price)
+            reservation = store.freeze(user.user_id, price)
         except ApiError as exc:
             return fail_with(config(), exc)
         channel = Channel(asyncio.get_running_loop())
-        runs.start(session, user.user_id, intent, price, channel, base_url(request))
+        runs.start(session, intent, reservation, channel, base_url(request))
         return SseResponse(channel)
 
     return Route("/run_sse", run_sse, methods=["POST"])

@@ -132,7 +132,17 @@ def upload_route(*, store: Store, config: Callable[[], SimConfig], files: MediaF
     ) -> dict[str, Any]:
         path = files.cdn_root / rel
         probed = await anyio.to_thread.run_sync(probe, path, file_type, abandon_on_cancel=False)
-        store.add_media(MediaRecord(rel, probed.kind, probed.width, probed.height, probed.duration, probed.readable))
+        store.add_media(
+            MediaRecord(
+                rel,
+                probed.kind,
+                probed.width,
+                probed.height,
+                probed.duration,
+                probed.readable,
+                description=probed.description,
+            )
+        )
         duration, fps = probed.duration, probed.fps
         if placeholder and file_type == "video":
             duration, fps = URL_PLACEHOLDER_VIDEO_SECONDS, 30.0

@@ -22,6 +22,7 @@ class Probe:
     duration: float = 0.0
     fps: float = 0.0
     readable: bool = True
+    description: str = ""  # what the picture shows, when the backdrop generator painted it (never guessed)
 
 
 def probe(path: Path, declared: str) -> Probe:
@@ -38,9 +39,12 @@ def probe(path: Path, declared: str) -> Probe:
 def _probe_image(path: Path) -> Probe:
     from PIL import Image
 
+    from kling_ai_30.local.media.backdrop.label import painted_description
+
     with Image.open(path) as image:
         width, height = image.size
-    return Probe(kind="image", width=int(width), height=int(height))
+        description = painted_description(image)
+    return Probe(kind="image", width=int(width), height=int(height), description=description)
 
 
 def _probe_av(path: Path) -> Probe:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kling_ai_30 import policy
 
@@ -39,6 +39,9 @@ class SimConfig(BaseModel):
 
     # Where uploads, generated media and renders go; None = a fresh temp dir removed on close.
     data_dir: Path | None = None
+    # Keep users, sessions, credits, renders and media in data_dir from one run to the next, shared
+    # with every backend running over the same folder at the same time (the CLI's offline project).
+    persistent: bool = False
     # Seeds the agent's choices (silent edits, reply variants, thought parts) per session.
     seed: int = 0
     # api notes §5.4: "~30% of edits return no text".
@@ -50,7 +53,9 @@ class SimConfig(BaseModel):
     edit_seconds: float = Field(default=0.5, ge=0.0)
     heartbeat_every_s: float = Field(default=1.0, gt=0.0)
     # Renders: full size by default; tests use ~144 px at ~8 fps.
-    render_max_height: int = Field(default=1080, ge=16)
+    # 1920 so a 9:16 video is 1080×1920, as the skill text says ("up to 1080x1920"); the canvases
+    # (RATIOS in agent/draft.py) are never taller, so by default nothing is scaled down.
+    render_max_height: int = Field(default=1920, ge=16)
     render_fps: int = Field(default=30, ge=1, le=60)
     render_workers: int = Field(default=2, ge=1)
     vocabulary: Vocabulary = "adk"
@@ -60,6 +65,9 @@ class SimConfig(BaseModel):
     errors_with_http_200: bool = False
     max_upload_bytes: int = Field(default=policy.MAX_UPLOAD_BYTES, ge=1)
     anonymous_credits: int = Field(default=100, ge=0)  # skill text: "100 credits"
+    # Added when an anonymous user registers on the registration page (the real number is
+    # undocumented; our choice: enough for a few more 30 s clips).
+    registration_credits: int = Field(default=500, ge=0)
     costs: Costs = Field(default_factory=Costs)
     # skill text: "7-day expiry"; api notes §3.1: 1 token per client id and 10 per IP per 7 days.
     token_ttl_s: float = Field(default=policy.ANONYMOUS_TOKEN_TTL_S, gt=0)
@@ -69,3 +77,9 @@ class SimConfig(BaseModel):
     export_requires_attribution: bool = True
     # Longest clip the agent agrees to generate (the product is about ~30 s videos).
     max_generation_seconds: int = Field(default=60, ge=1)
+
+    @model_validator(mode="after")
+    def _kept_somewhere(self) -> SimConfig:
+        if self.persistent and self.data_dir is None:
+            raise ValueError("a persistent backend needs a data_dir to keep its state in")
+        return self

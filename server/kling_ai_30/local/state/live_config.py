@@ -24,9 +24,10 @@ class LiveConfig:
         return self._current
 
     def change(self, **changes: Any) -> SimConfig:
-        """Change settings at run time (timings, vocabulary, poll shape, ...); data_dir is fixed."""
-        if "data_dir" in changes:
-            raise ValueError("data_dir cannot change while the backend runs")
+        """Change settings at run time (timings, vocabulary, poll shape, ...); where the state is kept is fixed."""
+        fixed = sorted({"data_dir", "persistent"} & changes.keys())
+        if fixed:
+            raise ValueError(f"{', '.join(fixed)} cannot change while the backend runs")
         self._current = SimConfig.model_validate({**self._current.model_dump(), **changes})
         return self._current
 

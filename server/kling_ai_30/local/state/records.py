@@ -1,6 +1,9 @@
-"""The records the store keeps: users, tokens, sessions, served media, renders and logged requests.
+"""The records the store keeps: users, tokens, sessions, credit reservations, served media, renders
+and logged requests.
 
-Plain dataclasses; the store owns them behind its lock and hands out copies.
+Plain dataclasses; the store owns them behind its lock and hands out copies. Everything but the
+request log can be saved (:mod:`~kling_ai_30.local.state.snapshot`), so a backend kept on disk
+finds it again in its next run.
 """
 
 from __future__ import annotations
@@ -57,8 +60,19 @@ class Session:
     ordinal: int
     rng: random.Random
     state: dict[str, Any] = field(default_factory=empty_state)
+    runs: int = 0  # messages answered so far (seeds the generator of a session loaded from disk)
     # Runs of one session execute one after another, like one agent conversation.
     run_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class Reservation:
+    """Credits frozen for one agent run, until the run settles them; `owner` is the backend running it."""
+
+    reservation_id: str
+    user_id: str
+    amount: int
+    owner: str
 
 
 @dataclass
@@ -71,6 +85,9 @@ class MediaRecord:
     height: int = 0
     duration: float = 0.0
     readable: bool = True
+    # What the picture shows, when the file says so (the backdrop generator writes it into the
+    # stills it paints); never taken from the file's name.
+    description: str = ""
 
 
 @dataclass
@@ -89,6 +106,11 @@ class RenderJob:
     size: int = 0
     duration_s: float = 0.0
     cancelled: bool = False
+    owner: str | None = None  # the backend whose render queue works on it (None: not queued yet)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("completed", "failed")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from kling_ai_30.local.media.backdrop.canvas import F32, Canvas
+from kling_ai_30.local.media.backdrop.label import painted_exif
 from kling_ai_30.local.media.backdrop.scene import scene_for
 from kling_ai_30.local.media.backdrop.sky import paint_sky
 from kling_ai_30.local.media.backdrop.terrains import TERRAINS
@@ -27,13 +28,14 @@ from kling_ai_30.local.media.prompts import seed
 
 
 def make_backdrop(prompt: str, width: int, height: int, out_path: Path) -> Path:
-    """Paint a still for a text prompt and save it (JPEG or PNG by the path's suffix)."""
+    """Paint a still for a text prompt and save it (JPEG or PNG by the path's suffix), labelled with
+    what it shows (:mod:`~kling_ai_30.local.media.backdrop.label`)."""
     image = backdrop_image(prompt, width, height)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if out_path.suffix.lower() in (".jpg", ".jpeg"):
-        image.save(out_path, format="JPEG", quality=92, optimize=True)
+        image.save(out_path, format="JPEG", quality=92, optimize=True, exif=painted_exif(prompt))
     else:
-        image.save(out_path, format="PNG", optimize=True)
+        image.save(out_path, format="PNG", optimize=True, exif=painted_exif(prompt))
     return out_path
 
 
