@@ -98,9 +98,13 @@ class BackendClient:
         self.notices = notices if notices is not None else Notices()
         """Machine-wide notes for the user (a damaged token cache set aside), said once."""
         self._on_session_replaced = on_session_replaced
+        # One TLS context for both clients (httpx's defaults): loading the trust store is most of the
+        # cost of building a client, and it is paid before the first call can be answered.
+        verify = httpx.create_ssl_context() if transport is None else True
         self._http = httpx.AsyncClient(
             base_url=settings.api_url,
             transport=transport,
+            verify=verify,
             headers=identity.headers(),
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
             follow_redirects=False,
@@ -121,6 +125,7 @@ class BackendClient:
         # Downloads go to CDNs: no base URL, no attribution or auth headers, redirects allowed.
         self._cdn = httpx.AsyncClient(
             transport=transport,
+            verify=verify,
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
             follow_redirects=True,
         )
