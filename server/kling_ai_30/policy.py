@@ -69,6 +69,12 @@ CONFIRM_SHARE_DEFAULT = 0.5
 # The skill text polls every 30 s, which wastes up to 30 s per export. We poll fast while a
 # render is likely to finish and back off, capped so a long render costs few requests:
 # 1 s for the first 90 s (renders take 30-90 s per the skill text), then x1.5 up to 10 s.
+# A quick render (a short preview, a local backend) is done well within the first second, so the
+# first polls come sooner: at 0.25 s and 0.5 s, then the schedule above from 1 s (issue 16: the
+# wait for the first poll was most of a warm generate's round trip). The two extra polls are paid
+# for by the first two polls of the back-off, which are not made: a render that outlasts those
+# costs exactly the requests it did before.
+RENDER_POLL_LEAD_IN_S = (0.25, 0.25, 0.5)  # delays before the first polls: at 0.25 s, 0.5 s and 1 s
 RENDER_POLL_FAST_S = 1.0
 RENDER_POLL_FAST_WINDOW_S = 90.0
 RENDER_POLL_BACKOFF = 1.5
