@@ -81,6 +81,10 @@ RENDER_POLL_BACKOFF = 1.5
 RENDER_POLL_CAP_S = 10.0
 RENDER_MAX_WAIT_S = 15 * 60  # api notes §10 says ~5 min; long 1080p renders get three times that
 RENDER_SUBMIT_RETRIES = 1  # skill text / api notes §7: "On failure: new id, retry once"
+# api notes §3.3: a claim token (the task link's ``ct=``) is valid 7 days and reusable meanwhile, so
+# one serves every export of a session; a link handed out keeps at least this long to be clicked
+# (our choice: later in the conversation, or the next day).
+CLAIM_LINK_MIN_VALID_S = 24 * 3600
 
 # --- MCP tool waits (mcp notes §6: Claude Desktop cuts calls at ~60 s) ---
 DEFAULT_WAIT_S = 45.0
