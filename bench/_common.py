@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tarfile
@@ -46,6 +47,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # What a spawned program needs of an older revision: the package, and the skill files it reads its
 # name and version from.
 _SOURCE_PATHS = ("server", "frontmatter.yaml", "SKILL.md")
+SERVER_START_TIMEOUT_S = 30.0
+SERVER_STOP_TIMEOUT_S = 10.0
 # The brief's fast local backend: seconds-long work shrunk to fractions, tiny renders.
 FAST_BACKEND: dict[str, Any] = {
     "generation_seconds": 0.2,
@@ -110,12 +113,55 @@ def backend_process(config: Mapping[str, Any], home: Path) -> Iterator[tuple[str
             raise RuntimeError(f"the local backend did not start; see {log_path}")
         yield line.strip(), process
     finally:
-        process.terminate()
+        stop_process(process, BACKEND_STOP_TIMEOUT_S)
+
+
+@contextmanager
+def mcp_http_server(backend_url: str, home: Path, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``python -m kling_ai_30 serve --http`` on a free port, talking to the local backend at
+    ``backend_url`` as a new registered user, with a private ``home``; yields (MCP URL, process)."""
+    port = free_port()
+    env = private_env(
+        home, NEMO_API_URL=backend_url, NEMO_WEB_URL=backend_url, NEMO_TOKEN=registered_token(backend_url)
+    )
+    command = [sys.executable, "-m", "kling_ai_30", "serve", "--http", "--port", str(port)]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd="/")
+    try:
+        wait_for_port(port, server, SERVER_START_TIMEOUT_S)
+        yield f"http://127.0.0.1:{port}/mcp", server
+    finally:
+        stop_process(server, SERVER_STOP_TIMEOUT_S)
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout``."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the MCP server exited during start-up")
         try:
-            process.wait(BACKEND_STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the MCP server did not start listening in time")
 
 
 def registered_token(backend_url: str, credits: int = 1_000_000) -> str:

@@ -29,9 +29,6 @@ Targets: 0 errors, nothing crossed; the ratio and the RSS growth are reported.
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -41,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from _common import FAST_BACKEND, backend_process, machine_line, private_env, registered_token, status_kib, verdict
+from _common import FAST_BACKEND, backend_process, machine_line, mcp_http_server, status_kib, verdict
 from mcp import Client
 from mcp.types import CallToolResult
 
@@ -51,8 +48,6 @@ SUBJECTS = (
     "yellow canary", "spotted leopard", "striped zebra", "polar bear", "humming bird", "giant panda",
 )  # fmt: skip
 OTHER_KINDS = ("credits", "upload", "state")
-SERVER_START_TIMEOUT_S = 30.0
-SERVER_STOP_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 120.0
 CALL_WAIT_S = 60.0  # generate's wait_seconds: the job (generation + export) finishes within it
 RSS_EVERY = 100
@@ -76,26 +71,6 @@ class Outcome:
 
 
 # ------------------------------------------------------------------ setup
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the MCP server exited during start-up")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the MCP server did not start listening in time")
 
 
 def make_jpeg(path: Path) -> Path:
@@ -292,29 +267,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kling-bench-load-") as tmp:
         scratch = Path(tmp)
         image = make_jpeg(scratch / "photo.jpg")
-        with backend_process(FAST_BACKEND, scratch / "backend-home") as (backend_url, _):
-            port = free_port()
-            env = private_env(
-                scratch / "server-home",
-                NEMO_API_URL=backend_url,
-                NEMO_WEB_URL=backend_url,
-                NEMO_TOKEN=registered_token(backend_url),
-            )
-            command = [sys.executable, "-m", "kling_ai_30", "serve", "--http", "--port", str(port)]
-            with open(scratch / "server.log", "wb") as log:
-                server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                wait_for_port(port, server, SERVER_START_TIMEOUT_S)
-                results = anyio.run(measure, f"http://127.0.0.1:{port}/mcp", server.pid, args, image)
-                results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*"))
-            finally:
-                server.terminate()
-                try:
-                    server.wait(SERVER_STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
-            server_log = (scratch / "server.log").read_text(errors="replace")
+        with (
+            backend_process(FAST_BACKEND, scratch / "backend-home") as (backend_url, _),
+            mcp_http_server(backend_url, scratch / "server-home", scratch / "server.log") as (url, server),
+        ):
+            results = anyio.run(measure, url, server.pid, args, image)
+            results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*"))
+        server_log = (scratch / "server.log").read_text(errors="replace")
     print(f"machine after: {machine_line()}")
     report(results, args)
     tracebacks = server_log.count("Traceback")

@@ -25,6 +25,7 @@ KlingError
  ├─ TurnFailedError                a chat message's outcome never showed: no reply, and the state did not change
  ├─ RenderTimeoutError             the render did not finish within the wait; the job can resume it
  └─ JobError                       an unknown job id, or a job that cannot continue
+     └─ JobCancelled               a job stopped on request before it spent anything
 ```
 """
 
@@ -169,3 +170,7 @@ class RenderTimeoutError(KlingError):
 
 class JobError(KlingError):
     """A job id that is unknown, or a job that cannot continue."""
+
+
+class JobCancelled(JobError):
+    """A job was stopped on request (an MCP ``tasks/cancel``) while stopping it lost and cost nothing."""

@@ -95,6 +95,14 @@ CLAUDE_CODE_WAIT_S = 100.0
 # 10 min; the job goes on after the call either way, so a longer wait would only tie the client up).
 WAIT_ARGUMENT_MAX_S = 600.0
 PROGRESS_HEARTBEAT_S = 10.0  # mcp notes §4.3: a heartbeat at least every 10 s
+
+# --- MCP tasks (ext-tasks spec: ``ttlMs`` is how long a task is kept from its creation) ---
+# A finished job is kept at least this long (``JobStore.prune``), so it is the TTL tasks promise.
+TASK_TTL_S = 7 * 24 * 3600
+# How often a client should poll ``tasks/get`` (each poll is a local read): a generation takes
+# minutes (api notes §10: 100-300 s), a render 30-90 s and is itself polled every 1 s at first.
+TASK_POLL_GENERATE_MS = 2000
+TASK_POLL_EXPORT_MS = 1000
 MAX_MESSAGE_CHARS = 4000  # a chat instruction, not a document; keeps results and logs bounded
 
 # --- command line (our choice) ---

@@ -13,6 +13,7 @@ from kling_ai_30.jobs.job import Job, JobKind, JobRequest, JobStatus
 from kling_ai_30.jobs.output import JobOutput
 from kling_ai_30.jobs.plan import ExportStep, SendStep
 from kling_ai_30.jobs.store import JobStore
+from kling_ai_30.policy import KEEP_FINISHED_JOBS, TASK_TTL_S
 from kling_ai_30.results import Failure
 
 
@@ -78,3 +79,26 @@ def test_a_fifo_in_the_jobs_folder_is_passed_over_not_opened(store: JobStore, to
     os.mkfifo(store.directory / "gen_aaaaaaaaaaaa.json")  # opening it for reading would block forever
     assert [job.id for job in store.all()] == ["gen_0123456789ab"]
     assert any("gen_aaaaaaaaaaaa" in note and "not a regular file" in note for note in told)
+
+
+def test_finished_jobs_past_the_newest_are_kept_until_the_task_lifetime_is_over(store: JobStore) -> None:
+    """An MCP task promises its job for ``TASK_TTL_S``: pruning by count waits for that age too."""
+    now = 10_000_000.0
+    for number in range(KEEP_FINISHED_JOBS + 4):
+        created = now - (TASK_TTL_S + 60 if number < 2 else 60)  # the two oldest are past the lifetime
+        store.save(
+            Job(
+                id=f"exp_{number:012x}",
+                kind=JobKind.EXPORT,
+                principal="local",
+                project="default",
+                status=JobStatus.DONE,
+                created_at=created,
+                updated_at=created + number,
+                result=JobOutput(message="Done."),
+            )
+        )
+    store.prune(now=now)
+    kept = {job.id for job in store.all()}
+    assert len(kept) == KEEP_FINISHED_JOBS + 2
+    assert "exp_000000000000" not in kept and "exp_000000000001" not in kept

@@ -235,6 +235,10 @@ def test_any_text_and_attachments_give_a_plan_with_the_attachments_first(text: s
     plan = route(text, attachments)
     assert plan.steps
     expected = list(dict.fromkeys(a for a in attachments if a.strip()))
+    if expected and not any(step.action is Action.UPLOAD for step in plan.steps):
+        # Issue 14: "don't upload this" keeps every file on the machine; nothing else changes.
+        assert any("nothing is uploaded" in reason for step in plan.steps for reason in step.reasons)
+        expected = []
     assert [step.source for step in plan.steps[: len(expected)]] == expected
     assert all(step.action is Action.UPLOAD for step in plan.steps[: len(expected)])
     uploads = [i for i, step in enumerate(plan.steps) if step.action is Action.UPLOAD]
@@ -243,4 +247,42 @@ def test_any_text_and_attachments_give_a_plan_with_the_attachments_first(text: s
         [step for step in plan.steps if step.action is not Action.UPLOAD]
     )  # no action twice
     for step in plan.steps:
-        assert step.skip_sse is (step.action is not Action.SSE)
+        # A step that only answers or asks sends nothing, whatever its action.
+        assert step.skip_sse is (step.action is not Action.SSE or not step.runs)
+
+
+# ------------------------------------------------------------------ issue 14: steps that only answer or ask
+
+
+def test_a_step_that_answers_or_asks_sends_nothing_and_never_does_both() -> None:
+    answered = Step.answered("Exporting is free.")
+    assert (answered.action, answered.skip_sse, answered.runs) == (Action.SSE, True, False)
+    asked = Step.asked(Action.EXPORT, "Export now?", confidence=0.7)
+    assert (asked.skip_sse, asked.runs) == (True, False)
+    with pytest.raises(ValueError, match="answers or asks"):
+        Step(Action.SSE, True, answer="a", question="b")
+    with pytest.raises(ValueError, match="sends nothing"):
+        Step(Action.SSE, False, answer="a")
+
+
+def test_confidence_and_reasons_explain_a_step_but_are_not_part_of_what_it_is() -> None:
+    assert Step.of(Action.EXPORT, confidence=0.5, reasons=("x",)) == Step.of(Action.EXPORT)
+    plan = route("what does export cost?")
+    data = plan.to_json()
+    assert data["answer"] == plan.first.answer and data["steps"][0]["answer"] == plan.first.answer
+    assert "confidence" not in data and {"confidence", "reasons"} <= set(plan.explain())
+
+
+@pytest.mark.parametrize(
+    ("text", "attachments"),
+    [
+        pytest.param("don't upload this photo", ("/x/a.jpg",), id="negated"),
+        pytest.param("upload this? no, wait", ("/x/a.jpg",), id="retracted"),
+        pytest.param("不要上传这个", ("/x/a.jpg",), id="zh-negated"),
+        pytest.param("is it safe to upload this?", ("/x/a.jpg",), id="a-question-about-uploading"),
+    ],
+)
+def test_a_file_the_user_keeps_back_is_never_uploaded(text: str, attachments: tuple[str, ...]) -> None:
+    plan = route(text, attachments)
+    assert not any(step.action is Action.UPLOAD for step in plan.steps)
+    assert not plan.first.runs and plan.first.answer

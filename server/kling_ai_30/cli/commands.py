@@ -40,8 +40,6 @@ def run(args: argparse.Namespace) -> int:
 async def _dispatch(args: argparse.Namespace, state: RunState) -> int:
     command = args.command
     try:
-        if command == "route":
-            return _route(args)
         if command == "serve":
             return await _serve(args)
         if command == "demo":
@@ -92,22 +90,6 @@ def _sole_error(group: BaseExceptionGroup[BaseException]) -> KlingError | None:
 
 
 # --------------------------------------------------------------- commands
-
-
-def _route(args: argparse.Namespace) -> int:
-    from ..router import route
-
-    text = " ".join(args.text)
-    plan = route(text, args.attach)
-    data = plan.to_json()
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False))
-    else:
-        for number, step in enumerate(plan.steps, start=1):
-            detail = step.source or step.text or ""
-            skip = "answered directly" if step.skip_sse else "sent to the video assistant"
-            print(f"{number}. {step.action.value} ({skip}){': ' + detail if detail else ''}")
-    return EXIT_OK
 
 
 async def _serve(args: argparse.Namespace) -> int:

@@ -6,11 +6,9 @@ Exit codes: ``exit_codes``.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
-from ..redaction import install_log_redaction
 from .arguments import wait_seconds
 
 
@@ -88,8 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code."""
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    if argv[:1] == ["route"]:
+        from .route_command import run_route  # before anything heavy: routing needs none of it
+
+        return run_route(argv[1:])
+    import logging
+
+    from ..redaction import install_log_redaction
+
     parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         stream=sys.stderr,

@@ -108,6 +108,14 @@ class Job(BaseModel):
     step: Annotated[int, Field(ge=0)] = 0
     """The index in ``steps`` of the step being carried out (``before``, ``accepted`` and the last of
     ``render_ids`` belong to it)."""
+    sending: bool = False
+    """Generate: one of its messages has started out to the backend. From then on its credits may be
+    spent, so the job is never abandoned (``jobs.cancel``)."""
+    cancel_requested: bool = False
+    """A cancel came when the job could no longer be stopped; it goes on, and its status says why."""
+    task_secret: str | None = None
+    """The secret half of the job's MCP task id (``mcp_server.tasks``); saved with the job before it
+    runs, so its task id resolves at once and after a restart. None for jobs that are no task."""
 
     @model_validator(mode="after")
     def _step_within_plan(self) -> Job:
@@ -118,6 +126,11 @@ class Job(BaseModel):
     @staticmethod
     def new_id(kind: JobKind) -> str:
         return f"{kind.value[:3]}_{secrets.token_hex(6)}"
+
+    @staticmethod
+    def new_task_secret() -> str:
+        """192 random bits: a task id is a bearer credential (ext-tasks spec, "Task ID unguessability")."""
+        return secrets.token_urlsafe(24)
 
     @property
     def render_id(self) -> str | None:

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 import anyio
 import anyio.abc
 
-from ..errors import JobError, KlingError
+from ..errors import JobCancelled, JobError, KlingError
 from ..policy import PROGRESS_HEARTBEAT_S, SAVE_PROGRESS_EVERY_S, UPDATES_KEPT
 from ..processes import pid_alive
 from ..progress import OnProgress, Progress
 from ..results import Failure
 from ..timing import Clock
+from .cancel import stop_message
 from .job import Job, JobKind, JobRequest, JobStatus, Snapshot
 from .output import JobOutput
 from .plan import PlanStep
@@ -50,6 +51,12 @@ class JobContext:
             fraction = max(0.0, min(1.0, fraction))
             job.progress = fraction
         self._manager._changed(job, Progress(message, fraction, phase), persist=phase_changed)
+
+    def mark_sending(self) -> None:
+        """A message starts out to the backend: from here on the job is paid work (``jobs.cancel``)."""
+        if not self.job.sending:
+            self.job.sending = True
+            self.save()
 
     def mark_accepted(self) -> None:
         if not self.job.accepted:
@@ -82,6 +89,9 @@ class _Live:
     last_saved: float = 0.0
     history: deque[Progress] = field(default_factory=lambda: deque(maxlen=UPDATES_KEPT))
     count: int = 0
+    stop: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    """Cancelled by ``JobManager.cancel`` to abandon the job's work."""
+    stopped_because: str = ""
 
 
 class JobManager:
@@ -129,6 +139,7 @@ class JobManager:
             steps=steps,
             created_at=self._clock(),
             updated_at=self._clock(),
+            task_secret=Job.new_task_secret(),
         )
         self._launch(job, work)
         return job
@@ -202,6 +213,24 @@ class JobManager:
         self._launch(job, work)
         return job
 
+    def cancel(self, job_id: str) -> Job | None:
+        """Stop job ``job_id`` if that loses and costs nothing (``jobs.cancel``): it ends, at its next
+        wait, as failed with a ``JobCancelled`` error. Otherwise it goes on, marked ``cancel_requested``.
+        Only a job running in this server can be stopped; None when the job is unknown."""
+        job = self.get(job_id)
+        live = self._live.get(job_id)
+        if job is None or job.finished or live is None:
+            return job
+        message = stop_message(job)
+        if message is None:
+            if not job.cancel_requested:
+                job.cancel_requested = True
+                self._persist(live)
+            return job
+        live.stopped_because = message
+        live.stop.cancel()
+        return job
+
     async def wait(self, job_id: str, budget_s: float, on_progress: OnProgress | None = None) -> Job:
         """Wait up to ``budget_s`` for the job to finish, calling ``on_progress`` for every update in
         order (none is skipped when several land at once, so "🎬 Raw video ready" is never lost) and
@@ -250,7 +279,7 @@ class JobManager:
         job = live.job
         context = JobContext(self, job)
         try:
-            result = await work(context)
+            result = await self._unless_stopped(live, work, context)
         except anyio.get_cancelled_exc_class():
             self._interrupted(live)
             raise
@@ -284,6 +313,15 @@ class JobManager:
                 self._live.pop(job.id, None)
                 live.done.set()
                 self._notify(live)
+
+    @staticmethod
+    async def _unless_stopped(live: _Live, work: Work, context: JobContext) -> JobOutput:
+        """``work``'s result, or ``JobCancelled`` when ``cancel`` stopped it first. The work is cut at
+        its next wait, as at a shutdown, which every job survives (what it holds is released in
+        ``finally`` blocks)."""
+        with live.stop:
+            return await work(context)
+        raise JobCancelled(live.stopped_because)
 
     def _stopping(self) -> bool:
         return self._group is not None and self._group.cancel_scope.cancel_called

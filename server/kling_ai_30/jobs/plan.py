@@ -67,7 +67,20 @@ class UploadStep(_Step):
         return f"the upload of {self.source or 'a file'} (not sent)"
 
 
-PlanStep = Annotated[SendStep | ExportStep | CreditsStep | StateStep | UploadStep, Field(discriminator="action")]
+class AnswerStep(_Step):
+    """Show text and do nothing: the router answered the request for free (a question about an
+    action, approval with nothing to do) or asks before acting (it was not sure enough)."""
+
+    action: Literal["answer"] = "answer"
+    text: str
+
+    def describe(self) -> str:
+        return "the answer to your question"
+
+
+PlanStep = Annotated[
+    SendStep | ExportStep | CreditsStep | StateStep | UploadStep | AnswerStep, Field(discriminator="action")
+]
 
 LONG_STEPS = (SendStep, ExportStep)
 """Steps that outlive a tool call: from the first of them on, a request runs as a job."""

@@ -9,12 +9,13 @@ is told, once, by name.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..policy import KEEP_FINISHED_JOBS
+from ..policy import KEEP_FINISHED_JOBS, TASK_TTL_S
 from ..storage import atomic_write_json, ensure_private_dir, load_json, set_aside, sweep_temporary
 from .job import Job, is_job_id
 
@@ -63,11 +64,14 @@ class JobStore:
         jobs = [self.load(path.stem) for path in sorted(self.directory.glob("*.json"))]
         return [job for job in jobs if job is not None]
 
-    def prune(self) -> None:
-        """Keep the newest finished jobs (and every unfinished one); sweep killed writes' leftovers."""
+    def prune(self, now: float | None = None) -> None:
+        """Keep the newest finished jobs, every one younger than ``TASK_TTL_S`` (the time an MCP task is
+        promised to be kept) and every unfinished one; sweep killed writes' leftovers."""
+        kept_until = (time.time() if now is None else now) - TASK_TTL_S
         finished = sorted((j for j in self.all() if j.finished), key=lambda j: j.updated_at, reverse=True)
         for job in finished[KEEP_FINISHED_JOBS:]:
-            self._path(job.id).unlink(missing_ok=True)
+            if job.created_at < kept_until:
+                self._path(job.id).unlink(missing_ok=True)
         sweep_temporary(self.directory)
 
     def _path(self, job_id: str) -> Path:

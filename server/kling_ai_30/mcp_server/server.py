@@ -22,6 +22,7 @@ from ..redaction import install_log_redaction
 from ..skill import SkillIdentity
 from ..timing import Clock, Sleep
 from .host import WorkspaceHost
+from .tasks.extension import TasksExtension
 from .tools import register_tools
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         version=_version(identity),
+        extensions=[TasksExtension()],
     )
     register_tools(server)
     install_log_redaction()

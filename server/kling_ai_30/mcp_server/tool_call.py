@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent
@@ -26,6 +27,7 @@ from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
 from ..workspace.projects import LOCAL_PRINCIPAL
 from .host import WorkspaceHost
+from .tasks.negotiation import becomes_task, is_task_call
 
 if TYPE_CHECKING:
     from ..results import View
@@ -55,36 +57,54 @@ class ToolCall:
     async def follow(self, outcome: Outcome, wait_seconds: float | None) -> CallToolResult:
         """Wait for the outcome's job within the call's budget, and report it."""
         budget = wait_seconds if wait_seconds is not None else _default_wait(self._ctx)
-        result = await self.workspace.follow(outcome, budget, _follow_up, on_progress=self.progress)
+        if is_task_call(self._ctx.request_context):
+            budget = 0.0  # a task: the handle goes back at once (``tasks.extension``), the client polls
+        result = await self.workspace.follow(outcome, budget, follow_up, on_progress=self.progress)
         return self.job_result(result)
 
     def job_result(self, result: JobResult) -> CallToolResult:
-        video = Path(result.export.path) if result.export is not None else None
-        return self.result(result, video=video, is_error=result.status == "failed")
+        if not (is_task_call(self._ctx.request_context) and becomes_task(result)):
+            # A task handle replaces this result: what the user must hear waits for the task's result.
+            result.message = self.told(result.message)
+        return job_tool_result(result)
 
     def result(self, view: View, *, video: Path | None = None, is_error: bool = False) -> CallToolResult:
-        """The message as text (plus a link to the MP4) and the view as structured content, on failure
-        too (``is_error``), so a client always gets the job id and the error type."""
         view.message = self.told(view.message)
-        content: list[Any] = [TextContent(type="text", text=view.message)]
-        if video is not None and video.exists():
-            content.append(
-                ResourceLink(
-                    type="resource_link",
-                    uri=video.as_uri(),
-                    name=video.name,
-                    title="Exported video",
-                    mime_type="video/mp4",
-                    size=video.stat().st_size,
-                )
-            )
-        return CallToolResult(content=content, structured_content=view.model_dump(mode="json"), is_error=is_error)
+        return tool_result(view, video=video, is_error=is_error)
 
     def told(self, message: str) -> str:
         """``message`` after anything the user must know that no result says (a damaged saved file set
         aside, a session the backend lost), on success and failure alike; this project's only."""
-        notices = self.workspace.notices(self.project)
-        return "\n".join(notices) + "\n\n" + message if notices else message
+        return with_notices(self.workspace.notices(self.project), message)
+
+
+def with_notices(notices: list[str], message: str) -> str:
+    return "\n".join(notices) + "\n\n" + message if notices else message
+
+
+def job_tool_result(result: JobResult) -> CallToolResult:
+    """A ``generate``, ``export`` or ``job`` result: the MP4 linked, an error result when the job failed.
+    A finished task's result is read through here too, so it is what the ``job`` tool says."""
+    video = Path(result.export.path) if result.export is not None else None
+    return tool_result(result, video=video, is_error=result.status == "failed")
+
+
+def tool_result(view: View, *, video: Path | None = None, is_error: bool = False) -> CallToolResult:
+    """The message as text (plus a link to the MP4) and the view as structured content, on failure
+    too (``is_error``), so a client always gets the job id and the error type."""
+    content: list[Any] = [TextContent(type="text", text=view.message)]
+    if video is not None and video.exists():
+        content.append(
+            ResourceLink(
+                type="resource_link",
+                uri=video.as_uri(),
+                name=video.name,
+                title="Exported video",
+                mime_type="video/mp4",
+                size=video.stat().st_size,
+            )
+        )
+    return CallToolResult(content=content, structured_content=view.model_dump(mode="json"), is_error=is_error)
 
 
 @asynccontextmanager
@@ -109,10 +129,16 @@ async def tool_call(ctx: Context, project: str | None = None) -> AsyncIterator[T
 def principal_of(ctx: Context) -> str:
     """Who is calling: on stdio the local user; over HTTP the authenticated caller, who is the local
     user too unless the server was started with several people's tokens."""
+    return request_principal(ctx.request_context)
+
+
+def request_principal(ctx: ServerRequestContext[Any, Any]) -> str:
+    """``principal_of`` from the request alone: the Tasks extension's methods have no tool context."""
     return LOCAL_PRINCIPAL
 
 
-def _follow_up(job_id: str) -> str:
+def follow_up(job_id: str) -> str:
+    """How an MCP client follows a running job up."""
     return "call the job tool with this id to keep waiting"
 
 

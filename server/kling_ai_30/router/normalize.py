@@ -21,8 +21,9 @@ entry depends on.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 __all__ = ["Normalized", "normalize", "normalize_with_origin"]
 
@@ -81,6 +82,46 @@ class Normalized:
     def _at(self, index: int) -> int:
         return index if self.origin is None else self.origin[index]
 
+    def rewrite(self, edits: Sequence[tuple[int, int, str]]) -> Normalized:
+        """Replace ``text[start:end]`` with each edit's string (edits sorted, not overlapping).
+
+        A replacement's characters map onto the characters it replaced, first to first and the
+        rest to the last, so a span of the new text still maps back to the user's own words.
+        """
+        pieces: list[str] = []
+        origin: list[int] = []
+        pos = 0
+        for start, end, new in edits:
+            if start < pos:
+                continue  # overlaps the previous edit
+            pieces.append(self.text[pos:start])
+            origin.extend(self._at(i) for i in range(pos, start))
+            pieces.append(new)
+            first, last = self._at(start), self._at(end - 1)
+            origin.extend([first] + [last] * (len(new) - 1))
+            pos = end
+        pieces.append(self.text[pos:])
+        origin.extend(self._at(i) for i in range(pos, len(self.text)))
+        return Normalized("".join(pieces), self.source, tuple(origin))
+
+    def simplified(self, traditional: Set[str]) -> Normalized:
+        """Traditional Chinese (Taiwan and Hong Kong usage included) in simplified characters.
+
+        The conversion is OpenCC's ``t2s`` (characters, variants and phrases): script only, so
+        that text already in simplified characters never changes. Regional words (Taiwan's 匯出
+        and 影片, Cantonese 俾 and 條片) are the tables' business (``spelling.zh``). It runs only
+        when the text holds one of the ``traditional`` characters (those it changes, listed from
+        OpenCC's own tables when the router's tables are compiled), so other text never loads it.
+        """
+        if self.text.isascii() or traditional.isdisjoint(self.text):
+            return self
+        convert = simplifier()
+        converted = convert(self.text)
+        if len(converted) != len(self.text):
+            # A phrase changed length: convert character by character so positions still hold.
+            converted = "".join(c if len(c := convert(ch)) == 1 else ch for ch in self.text)
+        return Normalized(converted, self.source, self.origin)
+
 
 def normalize(text: str) -> str:
     """Fold ``text`` for matching: NFKC, case-folded, canonical quotes, single spaces, trimmed."""
@@ -123,3 +164,15 @@ def _normalize_slowly(text: str) -> Normalized:
 @lru_cache(maxsize=8192)
 def _fold(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch.translate(_FAST)).casefold().translate(_PUNCTUATION)
+
+
+_CONVERSION = "t2s.json"
+
+
+@cache
+def simplifier() -> Callable[[str], str]:
+    """OpenCC's Traditional to Simplified conversion, loaded on first use."""
+    import opencc  # ~10 ms: only for text with traditional characters
+
+    convert: Callable[[str], str] = opencc.OpenCC(_CONVERSION).convert
+    return convert

@@ -1,4 +1,5 @@
-"""route(): one utterance and its attachments in, the ordered plan of the skill's actions out.
+"""route(): one utterance and its attachments in, the ordered plan of the skill's actions out
+(plan.py: the types, and what a caller must honour).
 
 The skill text maps what the user says to five actions ("Matching Input to Actions"): export,
 credits, state and upload are answered directly; everything else goes to the backend chat (SSE).
@@ -26,91 +27,82 @@ the same plan.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
-from urllib.parse import urlsplit
 
 from ..policy import SUPPORTED_EXTENSIONS
+from .compiled import grammar
+from .grammar import ABOUT, WITHHOLD, Grammar, Role
 from .normalize import Normalized, normalize_with_origin
-from .tables import Grammar, Role, grammar
+from .plan import Action, RoutePlan, Step
+from .spelling import respell
 
 __all__ = ["Action", "RoutePlan", "Step", "route"]
-
-
-class Action(StrEnum):
-    """The skill's five actions (skill text, "Matching Input to Actions")."""
-
-    EXPORT = "export"
-    CREDITS = "credits"
-    STATE = "state"
-    UPLOAD = "upload"
-    SSE = "sse"
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One action to run; ``skip_sse`` is the skill table's "Skip SSE?" column."""
-
-    action: Action
-    skip_sse: bool
-    source: str | None = None
-    """UPLOAD: the attachment path or media URL; ``None`` when the user said "upload" but sent nothing."""
-    text: str | None = None
-    """SSE: the message for the backend chat."""
-
-    def __post_init__(self) -> None:
-        if self.skip_sse is (self.action is Action.SSE):
-            raise ValueError(f"skip_sse is {self.action is not Action.SSE} for {self.action.value}, by the skill table")
-
-    @classmethod
-    def of(cls, action: Action, *, source: str | None = None, text: str | None = None) -> Step:
-        """A step with ``skip_sse`` filled in from the skill table."""
-        return cls(action, action is not Action.SSE, source, text)
-
-    def to_json(self) -> dict[str, Any]:
-        """The step as plain JSON data."""
-        return {"action": self.action.value, "skip_sse": self.skip_sse, "source": self.source, "text": self.text}
-
-
-@dataclass(frozen=True, slots=True)
-class RoutePlan:
-    """The steps to run, in order; never empty."""
-
-    steps: tuple[Step, ...]
-
-    def __post_init__(self) -> None:
-        if not self.steps:
-            raise ValueError("a route plan has at least one step")
-
-    @property
-    def first(self) -> Step:
-        """The step to run first (an upload whenever the user sent a file)."""
-        return self.steps[0]
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``kling-ai-30 route --json`` object: the first action, its "Skip SSE?" and every step."""
-        return {
-            "action": self.first.action.value,
-            "skip_sse": self.first.skip_sse,
-            "steps": [step.to_json() for step in self.steps],
-        }
 
 
 def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
     """Classify an utterance (English, Chinese or mixed) and its attachments into an ordered plan."""
     g = grammar()
-    norm = normalize_with_origin(text)
+    norm = _normalized(text, g)
     masked, media = _mask_links(norm.text, g)
     sources = _unique([*(a for a in attachments if a.strip()), *(norm.original(a, b) for a, b in media)])
     masked = _mask_quotes(masked)
     clauses = _split(masked, g)
     for clause in clauses:
-        _classify(clause, masked[clause.start : clause.end], g)
+        words = masked[clause.start : clause.end]
+        _classify(clause, words, g)
+        if len(clauses) > 1:  # the order of one clause needs no "first"
+            clause.first = clause.role is Role.FIRST or g.first_marker.search(words) is not None
     _take_back(clauses, masked, g)
-    return _plan(norm, clauses, sources, media)
+    _drop_talk(clauses, masked, g)
+    plan = _plan(norm, clauses, sources, media, g)
+    if not sources and not any(clause.matched for clause in clauses) and _only_chat(plan):
+        return _second_opinion(plan, masked, g)
+    return plan
+
+
+def masked_text(text: str, g: Grammar) -> str:
+    """The text as the tables and the learned layer read it: normalised, respelt, links and
+    quotes masked (what the learned layer is trained on)."""
+    return _mask_quotes(_mask_links(_normalized(text, g).text, g)[0])
+
+
+def _normalized(text: str, g: Grammar) -> Normalized:
+    norm = normalize_with_origin(text)
+    if not norm.text.isascii():
+        norm = norm.simplified(g.traditional)
+    return respell(norm, g)
+
+
+# ------------------------------------------------------------------ the learned layer
+
+ASK_AT = 0.5
+"""The learned layer's least probability for a free action before the router asks about it."""
+
+
+def _only_chat(plan: RoutePlan) -> bool:
+    return len(plan.steps) == 1 and plan.first.action is Action.SSE and plan.first.runs
+
+
+def _second_opinion(plan: RoutePlan, masked: str, g: Grammar) -> RoutePlan:
+    """No table phrase anywhere, so the message would go to the paid chat. If it holds no
+    instruction either (no making verb, nothing an edit is about) and the learned layer reads it
+    as a free action, ask instead of spending: "影片輸出給我" is likelier an export than an edit."""
+    if _instructs(masked, g):
+        return plan
+    guess = g.learned.predict(masked)
+    if guess.label == Action.SSE.value or guess.probability < ASK_AT:
+        chat = guess.probability if guess.label == Action.SSE.value else 1 - guess.probability
+        reason = f"no table phrase; the learned layer also reads a chat message (p={chat:.2f})"
+        step = dataclasses.replace(plan.first, confidence=chat, reasons=(*plan.first.reasons, reason))
+        return RoutePlan((step,))
+    evidence = ", ".join(f'"{feature}"' for feature in guess.evidence) or "no known word"
+    reason = f"no table phrase; the learned layer reads {guess.label} (p={guess.probability:.2f}: {evidence}): asked"
+    action = Action(guess.label)
+    question = g.answers[f"ask_{action.value}"]
+    return RoutePlan((Step.asked(action, question, confidence=guess.probability, reasons=(reason,)),))
 
 
 # ------------------------------------------------------------------ 2-3: links and quotes
@@ -119,13 +111,6 @@ def route(text: str, attachments: Sequence[str] = ()) -> RoutePlan:
 # media link or path that becomes an upload, \x03 a neutral idiom. Normalisation turns any
 # control character the user typed into a space, so these cannot come from the input.
 _CONTENT, _MEDIA, _NEUTRAL = "\x01", "\x02", "\x03"
-_EXTENSIONS = "|".join(SUPPORTED_EXTENSIONS)
-_LINK = re.compile(
-    r"https?://[^\s\"'<>()\[\]{}\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+"
-    # Local paths need a media extension and a path-like start, so "and/or" stays a word.
-    rf"|(?<![^\s:(,\"'=])(?:~|\.{{1,2}})?/(?!/)[^\s\"'<>|()]*?\.(?:{_EXTENSIONS})(?![a-z0-9])"
-    rf"|(?<![^\s:(,\"'=])[a-z]:\\[^\s\"'<>|()]*?\.(?:{_EXTENSIONS})(?![a-z0-9])"
-)
 _LINK_TAIL = ".,;:!?'\")]}>"
 _INTRO_WINDOW = 60
 
@@ -137,7 +122,7 @@ def _mask_links(text: str, g: Grammar) -> tuple[str, list[tuple[int, int]]]:
     media: list[tuple[int, int]] = []
     pieces: list[str] = []
     pos = 0
-    for m in _LINK.finditer(text):
+    for m in g.link.finditer(text):
         start, end = m.start(), m.start() + len(m.group().rstrip(_LINK_TAIL))
         link = text[start:end]
         is_path = not link.startswith(("http://", "https://"))
@@ -156,6 +141,8 @@ def _mask_links(text: str, g: Grammar) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _has_media_extension(url: str) -> bool:
+    from urllib.parse import urlsplit  # a few ms at start-up, for the few texts with a link
+
     _, _, extension = urlsplit(url).path.rpartition(".")
     return extension in SUPPORTED_EXTENSIONS
 
@@ -205,6 +192,12 @@ class _Clause:
     chat: bool = False  # holds something for the backend chat
     cut: bool = False  # its words are a request we answer ourselves: not sent to the chat
     first: bool = False  # "add music first", "先加字幕"
+    answer: str | None = None  # the key of the answer to a question about an action
+    withheld: bool = False  # a file the user said not to send ("don't upload this")
+    keeps_file: bool = False  # words that keep an attached file back, if there is one ("don't send this")
+    found: tuple[tuple[str, str], ...] = ()  # (action name, phrase) behind each request: the plan's reasons
+    talk: bool = False  # words around a request, not an instruction: left out of the chat
+    matched: bool = False  # some table phrase is in it, whatever the rules then made of it
 
 
 # When connectors meet around an empty clause ("but first, ..."), the one that says most about
@@ -255,10 +248,26 @@ def _add_clause(clauses: list[_Clause], masked: str, start: int, end: int, role:
 
 def _classify(clause: _Clause, text: str, g: Grammar) -> None:
     """Fill in what ``clause`` (whose masked text is ``text``) asks for."""
-    clause.first = clause.role is Role.FIRST or g.first_marker.search(text) is not None
-    valid, negated, plain = _requests(text, g)
+    valid, negated, plain = _requests(clause, text, g)
+    if not valid and not negated:  # most clauses: an edit or a prompt for the chat
+        clause.chat = _has_content(text, g) and g.prohibition.match(text) is None
+        return
+    name, start, end = valid[0] if valid else negated[0]
+    if name.startswith(ABOUT):
+        # "what does export cost?": the keyword is what the question is about, not a request.
+        clause.answer = name.removeprefix(ABOUT)
+        clause.found = (("about", text[start:end]),)
+        clause.cut = True
+        # "is it safe to upload this?": the file waits on the machine until the user asks for it.
+        clause.withheld = clause.answer.startswith(UPLOAD)
+        return
+    if negated:
+        clause.withheld = any(name in (UPLOAD, WITHHOLD) for name, _, _ in negated)
+        # "do not send this file" reads as a negated export too; with a file attached, it keeps the file.
+        clause.keeps_file = any(name == "export" and g.withhold.match(text, start) for name, start, _ in negated)
+    clause.found = tuple((name, text[start:end]) for name, start, end in valid)
     names = _unique([name for name, _, _ in valid])
-    clause.actions = tuple(Action(name) for name in names if name != "upload")
+    clause.actions = tuple(_ACTIONS[name] for name in names if name != "upload")
     clause.upload = "upload" in names
     if clause.actions:
         clause.cut = True
@@ -268,7 +277,9 @@ def _classify(clause: _Clause, text: str, g: Grammar) -> None:
         rest = _blank(plain, [(s, e) for name, s, e in valid if name == "upload"])
         clause.chat = g.instruction.search(rest) is not None
         clause.cut = not clause.chat
-    elif negated and not _has_content(_without_negation(_blank(plain, negated), g), g):
+    elif (negated or clause.withheld) and not _has_content(
+        _without_negation(_blank(plain, [(s, e) for _, s, e in negated]), g), g
+    ):
         clause.cut = True  # "don't export yet": nothing to do, nothing to say
     else:
         # "don't add music" next to a request we answer adds nothing; alone, it still reaches the
@@ -282,35 +293,78 @@ def _take_back(clauses: list[_Clause], masked: str, g: Grammar) -> None:
     credits, scratch that") its own. What was taken back stays cut: it never reaches the chat."""
     for i, clause in enumerate(clauses):
         text = masked[clause.start : clause.end]
-        if clause.actions and g.retraction_tail.search(text):
-            clause.actions = ()
-        elif i > 0 and clauses[i - 1].actions and g.retraction.fullmatch(text):
-            clauses[i - 1].actions = ()
+        if (clause.actions or clause.upload) and g.retraction_tail.search(text):
+            clause.withheld = clause.withheld or clause.upload
+            clause.actions, clause.upload = (), False
+        elif i > 0 and (clauses[i - 1].actions or clauses[i - 1].upload) and g.retraction.fullmatch(text):
+            before = clauses[i - 1]
+            before.withheld = before.withheld or before.upload
+            before.actions, before.upload = (), False
             clause.chat, clause.cut = False, True
 
 
+def _drop_talk(clauses: list[_Clause], masked: str, g: Grammar) -> None:
+    """Next to a request we answer directly, a part that neither makes nor edits anything is talk
+    around it ("my client loved it, so export it"): it is not sent to the paid chat."""
+    if len(clauses) < 2 or not any(clause.actions or clause.withheld for clause in clauses):
+        return
+    for clause in clauses:
+        if clause.chat and not _instructs(masked[clause.start : clause.end], g):
+            clause.chat, clause.cut, clause.talk = False, True, True
+
+
+def _instructs(text: str, g: Grammar) -> bool:
+    """Does ``text`` hold a making/editing verb that is not negated, or a word edits are about?"""
+    if g.edit.search(text):
+        return True
+    if g.talk.search(text):
+        return False
+    plain = _plain(text, g)
+    return any(not _negated(plain, m.start(), m.end(), g) for m in g.creative.finditer(plain))
+
+
+_LATIN = re.compile("[a-z0-9]")
 _MODIFIER_REACH = 40  # longer than any modifier_before phrase: no need to scan the whole clause
 
 
-def _requests(text: str, g: Grammar) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]], str]:
+_ACTIONS = {action.value: action for action in Action}  # faster than calling the enum
+_Found = list[tuple[str, int, int]]  # (kind, start, end) in the clause; see Grammar.trigger_groups
+UPLOAD = "upload"
+
+
+def _requests(clause: _Clause, text: str, g: Grammar) -> tuple[_Found, _Found, str]:
     """The real requests in a clause, the negated ones, and the clause with idioms masked."""
-    matches = list(g.triggers.finditer(text))
+    # One script only (most clauses): its half of the pattern, skipping the other half's checks.
+    triggers = g.triggers_en if text.isascii() else g.triggers if _LATIN.search(text) else g.triggers_zh
+    matches = list(triggers.finditer(text))
     if not matches:
         return [], [], text
-    plain = g.neutral.sub(lambda m: _NEUTRAL * len(m.group()), text)
-    valid: list[tuple[str, int, int]] = []
-    negated: list[tuple[int, int]] = []
+    clause.matched = True
+    plain = _plain(text, g)
+    valid: _Found = []
+    negated: _Found = []
     for m in matches:
         name, immune = g.trigger_groups[m.lastgroup or ""]
         start, end = m.span()
+        if name.startswith(ABOUT):
+            return [(name, start, end)], [], plain  # a question about an action: nothing else counts
+        if name == WITHHOLD:
+            if _negated(plain, start, end, g):
+                negated.append((name, start, end))
+            continue
         before = g.modifier_before[name].search(plain, max(0, start - _MODIFIER_REACH), start)
         if before or g.modifier_after[name].match(plain, end):
             continue  # a noun modifier: "export settings", "end credits", "上传速度"
         if _negated(plain, start, end, g):
-            negated.append((start, end))
+            negated.append((name, start, end))
         elif not _in_content_context(plain, start, end, g, is_question=immune):
             valid.append((name, start, end))
     return valid, negated, plain
+
+
+def _plain(text: str, g: Grammar) -> str:
+    """``text`` with idioms that only look like negations or making verbs masked ("make sure")."""
+    return g.neutral.sub(lambda m: _NEUTRAL * len(m.group()), text)
 
 
 def _negated(text: str, start: int, end: int, g: Grammar) -> bool:
@@ -329,10 +383,19 @@ def _in_content_context(text: str, start: int, end: int, g: Grammar, *, is_quest
         return True  # "a video about uploading photos"
     if is_question:
         return False
-    if g.creative.search(text, 0, start):
-        return True  # "make the status text red"
+    creative = g.creative.search(text, 0, start) and _last(g.creative, text, start)
+    if creative and not g.opener.search(text, creative.end(), start):
+        return True  # "make the status text red"; not "use it for the launch, so please export it"
     # "把导出按钮改成红色": the keyword is the object of a making verb that comes after it.
     return g.object_marker.search(text, 0, start) is not None and g.creative.search(text, end) is not None
+
+
+def _last(pattern: re.Pattern[str], text: str, end: int) -> re.Match[str] | None:
+    """The last match of ``pattern`` that ends by ``end``."""
+    last = None
+    for m in pattern.finditer(text, 0, end):
+        last = m
+    return last
 
 
 # Words (English letters and digits, apostrophes inside), runs of other letters (Chinese), and
@@ -341,7 +404,8 @@ _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\W_a-z0-9]+|\x01")
 
 
 def _has_content(text: str, g: Grammar) -> bool:
-    """Does ``text`` say anything beyond politeness, pronouns and names of media?"""
+    """Does ``text`` say anything beyond politeness, approval, pronouns and names of media?
+    (The approval words are fillers too; ``approvals`` only tells approval alone from silence.)"""
     for word in _WORDS.findall(text):
         if word == _CONTENT:
             return True
@@ -368,21 +432,68 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
 # ------------------------------------------------------------------ 6: the plan
 
 
-def _plan(norm: Normalized, clauses: list[_Clause], sources: list[str], link_spans: list[tuple[int, int]]) -> RoutePlan:
-    steps = [Step.of(Action.UPLOAD, source=source) for source in sources]
-    if not sources and any(clause.upload for clause in clauses):
-        steps.append(Step.of(Action.UPLOAD))  # "upload a video" with nothing attached: ask for it
-    seen: set[Action] = set()
+def _plan(
+    norm: Normalized, clauses: list[_Clause], sources: list[str], link_spans: list[tuple[int, int]], g: Grammar
+) -> RoutePlan:
+    withheld = upload = False
+    for clause in clauses:
+        withheld = withheld or clause.withheld or bool(sources and clause.keeps_file)
+        upload = upload or clause.upload
+    if withheld:
+        sources = []  # "don't upload this": the file stays on the machine, whatever else is asked
+    steps = [Step.of(Action.UPLOAD, source=source, reasons=(_source_reason(source, link_spans),)) for source in sources]
+    if not sources and upload and not withheld:
+        # "upload a video" with nothing attached: the caller asks for the file.
+        steps.append(Step.of(Action.UPLOAD, reasons=_found_reasons(clauses, "upload")))
+    seen: set[Action | str] = set()
     for clause in _in_run_order(clauses):
+        if clause.answer is not None and clause.answer not in seen:
+            seen.add(clause.answer)
+            reason = f'a question about an action ("{clause.found[0][1]}"): answered, nothing run'
+            steps.append(Step.answered(g.answers[clause.answer], reasons=(reason,)))
         requested = [*clause.actions, *([Action.SSE] if clause.chat else [])]
         for action in requested:
             if action not in seen:
                 seen.add(action)
-                text = _chat_text(norm, clauses, link_spans) if action is Action.SSE else None
-                steps.append(Step.of(action, text=text))
-    if not steps:
-        steps.append(Step.of(Action.SSE, text=norm.source.strip()))  # everything else goes to the chat
-    return RoutePlan(tuple(steps))
+                if action is Action.SSE:
+                    reasons = ("no request answered directly in these words: sent to the video chat",)
+                    steps.append(Step.of(action, text=_chat_text(norm, clauses, link_spans), reasons=reasons))
+                else:
+                    steps.append(Step.of(action, reasons=_found_reasons(clauses, action.value)))
+    if steps:
+        if withheld:
+            first = steps[0]
+            steps[0] = dataclasses.replace(first, reasons=(_WITHHELD_REASON, *first.reasons))
+        return RoutePlan(tuple(steps))
+    if withheld:
+        return RoutePlan((Step.answered(g.answers["upload_withheld"], reasons=(_WITHHELD_REASON,)),))
+    if _approval_only(norm.text, g):
+        reason = "approval with no request in it: nothing to send"
+        return RoutePlan((Step.answered(g.answers["approval"], reasons=(reason,)),))
+    # Everything else goes to the chat.
+    reason = "no request answered directly: sent to the video chat"
+    return RoutePlan((Step.of(Action.SSE, text=norm.source.strip(), reasons=(reason,)),))
+
+
+_WITHHELD_REASON = "nothing is uploaded: the user kept the file back, or asked about uploading first"
+
+
+def _source_reason(source: str, link_spans: list[tuple[int, int]]) -> str:
+    return "a media link or path in the text" if link_spans and "/" in source else "a file sent with the message"
+
+
+def _found_reasons(clauses: list[_Clause], name: str) -> tuple[str, ...]:
+    for clause in clauses:
+        for found, phrase in clause.found:
+            if found == name:  # the first phrase that asked for it says enough
+                return (f'"{phrase}" asks for {name}',)
+    return (f"asks for {name}",)
+
+
+def _approval_only(text: str, g: Grammar) -> bool:
+    """Praise or closure and nothing else ("looks great!", "就这样"): no request, nothing to send."""
+    rest, approvals = g.approval.subn(" ", text)
+    return approvals > 0 and not _has_content(rest, g)
 
 
 def _in_run_order(clauses: list[_Clause]) -> list[_Clause]:
@@ -436,12 +547,9 @@ def _without(norm: Normalized, cuts: list[tuple[int, int]]) -> str:
     return _SPACE_BEFORE_PUNCTUATION.sub("", text).strip(_EDGE)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def _bare(text: str) -> bool:
     """A lone verb left over ("create", "生成"): not a request the backend can act on."""
-    cjk = len(_CJK.findall(text))
+    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
     return len(text.split()) < 2 and cjk <= 2
 
 

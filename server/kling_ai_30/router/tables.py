@@ -10,20 +10,24 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
-from functools import cache
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-__all__ = ["Grammar", "IntentTables", "Role", "grammar", "load_tables"]
+from ..policy import SUPPORTED_EXTENSIONS
+from .first_chars import guard
+from .grammar import ABOUT, ACTION_NAMES, WITHHOLD, ActionName, Grammar, Role
+from .learned import MODEL_FILE, load_model
+from .normalize import simplifier
+from .spelling import spelling_variants
+
+__all__ = ["TABLES_FILE", "IntentTables", "compile_tables", "load_tables", "tables_text"]
 
 TABLES_FILE = "intents.yaml"
-ActionName = Literal["export", "credits", "state", "upload"]
-ACTION_NAMES: tuple[ActionName, ...] = ("state", "credits", "export", "upload")
-"""The actions with tables, in the order they win when two phrases start at the same place."""
+FIXED_ANSWERS = ("approval", "upload_withheld", "ask_export", "ask_credits", "ask_state", "ask_upload")
+"""Replies the router gives on its own: to approval alone, to a file the user kept back, and the
+questions it asks when only the learned layer reads a message as a free action."""
 
 # English entries get ASCII word boundaries; the apostrophe counts as a letter so that
 # "don't" is one word and "it" does not match inside "it's".
@@ -107,6 +111,27 @@ class Connectors(BaseModel):
     first: Patterns
 
 
+class Spelling(BaseModel):
+    """How people mistype the table words, and the regional words for them.
+
+    ``en``: the English words whose slips are read as the word: one letter dropped, doubled or
+    swapped with its neighbour, plus ``sounds_like`` letter swaps ("balanse"); ``real_words`` are
+    left alone even when they are one slip away ("stats", "ender"). ``glued``: short words typed
+    without the space ("exportit"). ``words``: any other English respelling, word for word
+    (contractions without the apostrophe). ``zh``: word -> the variants read as it (Hong Kong / Taiwan
+    words the conversion library leaves alone, Cantonese, pinyin-input homophones).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: tuple[str, ...]
+    sounds_like: tuple[tuple[str, str], ...] = ()
+    real_words: frozenset[str] = frozenset()
+    glued: tuple[str, ...] = ()
+    words: dict[str, str] = {}
+    zh: dict[str, tuple[str, ...]] = {}
+
+
 class IntentTables(BaseModel):
     """The whole of ``intents.yaml``; see the comments there for what each table means."""
 
@@ -129,6 +154,25 @@ class IntentTables(BaseModel):
     fillers: Words
     instructions: Patterns
     url_intro: Patterns
+    about: dict[str, Patterns]
+    answers: dict[str, str]
+    withhold: Patterns
+    approvals: Patterns
+    spelling: Spelling
+    edits: Patterns
+    talk: Patterns
+    openers: Patterns
+
+    @model_validator(mode="after")
+    def _every_question_has_an_answer(self) -> IntentTables:
+        needed = {*self.about, *FIXED_ANSWERS}
+        unmatched = sorted(needed ^ set(self.answers))
+        if unmatched:
+            raise ValueError(
+                f"'answers' holds one reply per 'about' question plus {', '.join(FIXED_ANSWERS)}; "
+                f"unmatched: {', '.join(unmatched)}"
+            )
+        return self
 
     @field_validator("actions")
     @classmethod
@@ -139,80 +183,48 @@ class IntentTables(BaseModel):
         return actions
 
 
-class Role(StrEnum):
-    """What a connector says about the order of the clauses around it."""
-
-    KEEP = "keep"  # not a connector after all ("black and white")
-    SEQUENCE = "sequence"  # in the order written
-    WEAK = "weak"  # in the order written; only splits before a new request
-    AFTER = "after"  # the clause it introduces runs before the one preceding it
-    BEFORE = "before"  # leading "before X, Y": X runs after Y
-    FIRST = "first"  # the clause it introduces runs first
+def tables_text() -> bytes:
+    """The packaged ``intents.yaml``, as bytes."""
+    return _package_file(TABLES_FILE)
 
 
-@dataclass(frozen=True)
-class Grammar:
-    """The compiled tables. Every pattern runs on normalised, masked text."""
-
-    triggers: re.Pattern[str]
-    trigger_groups: dict[str, tuple[str, bool]]
-    """Group name in :attr:`triggers` -> (action name, immune to making/topic context)."""
-    modifier_before: dict[str, re.Pattern[str]]
-    """Action name -> a pattern that matches (``search`` with ``endpos``) just before a keyword."""
-    modifier_after: dict[str, re.Pattern[str]]
-    """Action name -> a pattern that matches (``match`` with ``pos``) right after a keyword."""
-    creative: re.Pattern[str]
-    topic: re.Pattern[str]
-    negator_en: re.Pattern[str]
-    negator_zh: re.Pattern[str]
-    negation_reach_zh: int
-    prohibition: re.Pattern[str]
-    """A clause that opens with it (after any polite prefix) forbids rather than asks."""
-    retraction: re.Pattern[str]
-    """A whole clause (``fullmatch``) that takes back the request before it."""
-    retraction_tail: re.Pattern[str]
-    """The same at the end of a clause, after a comma ("check my credits, scratch that")."""
-    deferral: re.Pattern[str]
-    neutral: re.Pattern[str]
-    object_marker: re.Pattern[str]
-    splitter: re.Pattern[str]
-    """Finds connectors; :attr:`split_roles` says which role the one found plays."""
-    split_roles: tuple[tuple[Role, re.Pattern[str]], ...]
-    first_marker: re.Pattern[str]
-    fillers_en: frozenset[str]
-    fillers_zh: re.Pattern[str]
-    instruction: re.Pattern[str]
-    url_intro: re.Pattern[str]
+def _package_file(name: str) -> bytes:
+    return importlib.resources.files(__package__ or "kling_ai_30.router").joinpath(name).read_bytes()
 
 
-def load_tables() -> IntentTables:
-    """Read and validate the packaged ``intents.yaml``."""
-    text = importlib.resources.files(__package__ or "kling_ai_30.router").joinpath(TABLES_FILE).read_text("utf-8")
-    return IntentTables.model_validate(yaml.safe_load(text))
-
-
-@cache
-def grammar() -> Grammar:
-    """The tables compiled once per process (the first call reads the file)."""
-    return compile_tables(load_tables())
+def load_tables(text: bytes | None = None) -> IntentTables:
+    """Read and validate ``intents.yaml`` (the packaged one unless ``text`` is given)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+    return IntentTables.model_validate(yaml.load(tables_text() if text is None else text, Loader=loader))
 
 
 def compile_tables(tables: IntentTables) -> Grammar:
     """Turn validated tables into the patterns :func:`~kling_ai_30.router.route` runs."""
+    # One pattern finds every phrase the router acts on, so each clause is scanned once. A handful
+    # of named groups under one guard each: one group per entry would be many times slower. At a
+    # given place, earlier groups win: questions about an action ("what does export cost"), then
+    # requests that are questions ("导出好了吗" is a status question, not "导出"), then the
+    # plain triggers, then the words that only matter when negated ("don't send this").
+    kinds: list[tuple[str, bool, Patterns]] = [(f"{ABOUT}{key}", True, p) for key, p in tables.about.items()]
+    kinds += [(name, True, tables.actions[name].questions) for name in ACTION_NAMES]
+    kinds += [(name, False, tables.actions[name].triggers) for name in ACTION_NAMES]
+    kinds.append((WITHHOLD, False, tables.withhold))
     groups: dict[str, tuple[str, bool]] = {}
     english: list[str] = []
     chinese: list[str] = []
-    for immune in (True, False):  # questions first: "导出好了吗" is a status question, not "导出"
-        for name in ACTION_NAMES:
-            patterns = tables.actions[name].questions if immune else tables.actions[name].triggers
-            for script, entries, out in (("e", patterns.en, english), ("z", patterns.zh, chinese)):
-                if entries:
-                    group = f"{script}{len(groups)}"
-                    groups[group] = (name, immune)
-                    out.append(f"(?P<{group}>{'|'.join(entries)})")
+    for name, immune, patterns in kinds:
+        for script, entries, out in (("e", patterns.en, english), ("z", patterns.zh, chinese)):
+            if entries:
+                group = f"{script}{len(groups)}"
+                groups[group] = (name, immune)
+                # Each group opens with a check of its possible first characters (first_chars.py).
+                out.append(f"(?P<{group}>{guard(entries)}(?:{'|'.join(entries)}))")
     # A handful of named groups under one guard each: one group per entry would be many times slower.
-    guarded = [guard.format("|".join(groups_)) for guard, groups_ in ((_EN, english), (_ZH, chinese)) if groups_]
-    triggers = "|".join(guarded) or "(?!)"
+    english_only, chinese_only = (
+        (_EN.format("|".join(english)) if english else "(?!)"),
+        (_ZH.format("|".join(chinese)) if chinese else "(?!)"),
+    )
+    triggers = f"{english_only}|{chinese_only}"
 
     creative = Patterns(en=tables.creative.en).regex()
     if tables.creative.zh:
@@ -223,9 +235,12 @@ def compile_tables(tables: IntentTables) -> Grammar:
     head_prefix = f"(?:(?:{'|'.join(tables.head_prefixes.en)}) )*"
     head = f" ?{head_prefix}(?:{Patterns(en=tables.heads.en + tables.creative.en).regex()})"
     splitter, roles = _splitter(tables.connectors, head)
+    zh_variants = {variant: word for word, variants in tables.spelling.zh.items() for variant in variants}
 
     return Grammar(
         triggers=re.compile(triggers),
+        triggers_en=re.compile(english_only),
+        triggers_zh=re.compile(chinese_only),
         trigger_groups=groups,
         modifier_before={
             name: re.compile(f"(?:{_before(table.modifier_before)})$") for name, table in tables.actions.items()
@@ -249,7 +264,51 @@ def compile_tables(tables: IntentTables) -> Grammar:
         fillers_zh=re.compile("|".join(sorted(map(re.escape, tables.fillers.zh), key=len, reverse=True)) or "(?!)"),
         instruction=re.compile(f"{tables.instructions.regex()}|{creative}"),
         url_intro=re.compile(f"(?:{tables.url_intro.regex()})$"),
+        answers=dict(tables.answers),
+        withhold=re.compile(tables.withhold.regex()),
+        approval=re.compile(tables.approvals.regex()),
+        edit=re.compile(tables.edits.regex()),
+        talk=re.compile(tables.talk.regex()),
+        opener=re.compile(tables.openers.regex()),
+        link=re.compile(_link()),
+        learned=load_model(_package_file(MODEL_FILE).decode("utf-8")),
+        traditional=_traditional(),
+        spelling_en=spelling_variants(tables.spelling.en, tables.spelling.sounds_like, tables.spelling.real_words)
+        | _glued(tables.spelling.en, tables.spelling.glued)
+        | tables.spelling.words,
+        spelling_zh=re.compile("|".join(sorted(map(re.escape, zh_variants), key=len, reverse=True)) or "(?!)"),
+        spelling_zh_map=zh_variants,
     )
+
+
+def _link() -> str:
+    extensions = "|".join(SUPPORTED_EXTENSIONS)
+    return (
+        r"https?://[^\s\"'<>()\[\]{}\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+"
+        # Local paths need a media extension and a path-like start, so "and/or" stays a word.
+        rf"|(?<![^\s:(,\"'=])(?:~|\.{{1,2}})?/(?!/)[^\s\"'<>|()]*?\.(?:{extensions})(?![a-z0-9])"
+        rf"|(?<![^\s:(,\"'=])[a-z]:\\[^\s\"'<>|()]*?\.(?:{extensions})(?![a-z0-9])"
+    )
+
+
+_CJK_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def _traditional() -> frozenset[str]:
+    """Every character the Traditional -> Simplified conversion changes, asked of OpenCC itself."""
+    convert = simplifier()
+    chars = (chr(code) for first, last in _CJK_BLOCKS for code in range(first, last + 1))
+    return frozenset(ch for ch in chars if convert(ch) != ch)
+
+
+def _glued(words: Iterable[str], glued: Iterable[str]) -> dict[str, str]:
+    """ "exportit" -> "export it", "pleaseexport" -> "please export"."""
+    out: dict[str, str] = {}
+    for word in words:
+        for other in glued:
+            out[word + other] = f"{word} {other}"
+            out[other + word] = f"{other} {word}"
+    return out
 
 
 def _before(patterns: Patterns) -> str:

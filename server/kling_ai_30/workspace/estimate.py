@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from ..client.envelope import ErrorContext
+from ..errors import InsufficientCreditsError
 from ..jobs.job import Job
 from ..jobs.plan import SendStep
 from ..policy import CREDITS_PER_EDIT, CREDITS_PER_GENERATED_CLIP, ESTIMATE_FROM_LAST_JOBS
@@ -48,6 +50,18 @@ class Estimate(BaseModel):
     @property
     def affordable(self) -> bool:
         return self.available >= self.credits
+
+    def refusal(self, web_url: str, user_id: str | None, *, anonymous: bool) -> InsufficientCreditsError:
+        """The request is not sent: what it needs, what there is, and the way out for this account
+        (anonymous: register, keeping the project; registered: top up)."""
+        register = ErrorContext(web_url, user_id=user_id, anonymous=anonymous).register_url
+        short = "You're out of credits" if self.available <= 0 else "Not enough credits"
+        need = f"{short}: this request needs {self.describe()}. It was not sent and nothing was spent."
+        if register is not None:
+            way_out = f"Register at {register} to keep this project and get more credits, then try again."
+        else:
+            way_out = f"Top up credits in your account ({web_url}), then try again."
+        return InsufficientCreditsError(f"{need} {way_out}", register_url=register)
 
     def describe(self) -> str:
         parts = [

@@ -30,7 +30,7 @@ from ..errors import JobError, KlingError, RenderTimeoutError
 from ..jobs.job import Job, JobKind, Snapshot
 from ..jobs.manager import JobContext
 from ..jobs.output import JobOutput
-from ..jobs.plan import CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
+from ..jobs.plan import AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
 from ..policy import RECOVERY_FIRST_POLL_S
 from ..results import CreditsView, ExportView, Failure, ReplyView, StateView, UploadView
 from ..timing import Clock, Sleep
@@ -134,6 +134,8 @@ class PlanRunner:
                 output.add_state(StateView.of(await self.client.state(self.project.session)))
             case UploadStep() if not resumed:
                 output.add_upload(await self.upload(step))
+            case AnswerStep():
+                output.say(step.text)
             case _:
                 return False
         return True
@@ -193,6 +195,8 @@ class PlanRunner:
         )
 
     def _report_status(self, status: Status) -> None:
+        if status.phase == "sending":
+            self.ctx.mark_sending()  # the message leaves now: from here the job cannot be cancelled
         if status.phase not in ("sending", "checking"):
             self.ctx.mark_accepted()  # the stream is open: the backend has the message
         self.ctx.update(status.phase, status.message)

@@ -35,23 +35,22 @@ import httpx
 
 from .. import timeline
 from ..client.backend import BackendClient
-from ..client.envelope import ErrorContext
 from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
 from ..conversation.turn import Conversation, check_message
-from ..errors import InputError, InsufficientCreditsError, JobError, KlingError
+from ..errors import InputError, JobError, KlingError
 from ..jobs.job import Job, JobKind, JobRequest, is_job_id
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.output import JobOutput
-from ..jobs.plan import LONG_STEPS, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
+from ..jobs.plan import LONG_STEPS, AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
 from ..jobs.store import JobStore
 from ..notices import Notices
 from ..policy import ACCEPT_WAIT_S
 from ..progress import OnProgress, Progress, byte_progress, ignore_progress
 from ..results import CreditsView, ExportView, StateView, UploadView
-from ..router import Action, Step, route
+from ..router import Action, route
 from ..skill import SkillIdentity, load_identity
 from ..timing import Clock, Sleep
 from .backend_state import open_backend_state_dir, prune_loopback_backends
@@ -59,6 +58,7 @@ from .estimate import Estimate, estimate
 from .history import HistoryView, ProjectsView, history_view, projects_view
 from .outcome import FollowUp, JobResult, Outcome, can_retry, report
 from .output_folder import checked_output_folder, copy_into
+from .plan_steps import is_url, plan_steps
 from .project import Project
 from .project_lock import Holder, ProjectLocks
 from .projects import (
@@ -210,6 +210,17 @@ class Workspace:
         it is connected, or that the backend lost its session (only that project's user)."""
         return self._notices.take(ref.key if ref is not None else None)
 
+    def saved_job(self, job_id: str, principal: str) -> Job | None:
+        """The principal's job as this server knows it (live or saved), without resuming it; None for
+        an unknown id or another principal's job."""
+        job = self._jobs.get(job_id) if is_job_id(job_id) else None
+        return job if job is not None and job.principal == principal else None
+
+    def cancel(self, job_id: str, principal: str) -> Job | None:
+        """Stop the principal's job if that loses and costs nothing (``JobManager.cancel``); a job
+        whose message reached the backend goes on, marked as asked to stop."""
+        return self._jobs.cancel(job_id) if self.saved_job(job_id, principal) is not None else None
+
     def running_job(self, ref: ProjectRef) -> Job | None:
         """The job this server is running in project ``ref``, if any."""
         return self._jobs.running(ref.principal, ref.name)
@@ -280,8 +291,8 @@ class Workspace:
                 message="Which file should I upload? Give the full path of an image, video or audio file, or an "
                 "http(s) link to one.",
             )
-        is_url = _is_url(step.source)
-        return await self.upload(ref, path=None if is_url else step.source, url=step.source if is_url else None)
+        link = is_url(step.source)
+        return await self.upload(ref, path=None if link else step.source, url=step.source if link else None)
 
     # ------------------------------------------------------------ requests
 
@@ -298,7 +309,7 @@ class Workspace:
         """Route ``text`` and act on it: a message or export (and the steps after it) as one job that
         keeps the user's order; anything else answered now. Refused input sends nothing."""
         plan = route(text, attachments)
-        steps = [_plan_step(step, text, self.settings.api_url) for step in plan.steps]
+        steps = plan_steps(plan, text, self.settings.api_url)
         routed = tuple(step.action.value for step in plan.steps)
         unknown_file = next(
             (i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None
@@ -394,6 +405,8 @@ class Workspace:
             output.not_done = "Nothing else of this request was sent: name the file, then ask again."
         for step in steps:
             match step:
+                case AnswerStep():
+                    output.say(step.text)
                 case UploadStep():
                     output.add_upload(await self._upload_step(ref, step))
                 case CreditsStep():
@@ -440,7 +453,9 @@ class Workspace:
                 if state is not None and balance is not None:
                     cost = self._estimate(ref, steps, state, balance)
                     if not cost.affordable:
-                        raise self._out_of_credits(cost)
+                        raise cost.refusal(
+                            self.settings.web_url, self._client.user_id, anonymous=self._client.anonymous
+                        )
                     request.clips, request.edits = cost.clips, cost.edits
                 job = self._jobs.start(
                     kind,
@@ -461,7 +476,7 @@ class Workspace:
 
     async def estimate(self, text: str, ref: ProjectRef, *, attachments: Sequence[str] = ()) -> Estimate | None:
         """What ``text`` would cost if sent now (None: it is free), against the current balance."""
-        steps = [_plan_step(step, text, self.settings.api_url) for step in route(text, attachments).steps]
+        steps = plan_steps(route(text, attachments), text, self.settings.api_url)
         if not any(isinstance(step, SendStep) for step in steps):
             return None
         project = await self.project(ref)
@@ -473,18 +488,6 @@ class Workspace:
         history = [job for job in self._jobs.store.all() if job.credits_spent is not None]
         empty = not timeline.is_exportable(state.state.draft)
         return estimate(sends, timeline_empty=empty, available=balance.available, history=history)
-
-    def _out_of_credits(self, cost: Estimate) -> InsufficientCreditsError:
-        """The request is not sent: what it needs, what there is, and the way out for this account."""
-        context = ErrorContext(self.settings.web_url, user_id=self._client.user_id, anonymous=self._client.anonymous)
-        register = context.register_url
-        short = "You're out of credits" if cost.available <= 0 else "Not enough credits"
-        need = f"{short}: this request needs {cost.describe()}. It was not sent and nothing was spent."
-        if register is not None:
-            way_out = f"Register at {register} to keep this project and get more credits, then try again."
-        else:
-            way_out = f"Top up credits in your account ({self.settings.web_url}), then try again."
-        return InsufficientCreditsError(f"{need} {way_out}", register_url=register)
 
     def _work(
         self,
@@ -571,27 +574,3 @@ class Workspace:
                     self._locks.release(project.ref.key, ctx.job.id)
 
         return resume
-
-
-def _plan_step(step: Step, text: str, backend_url: str) -> PlanStep:
-    """The router's ``step`` as a job's step, its input checked (``InputError`` names the fix)."""
-    match step.action:
-        case Action.SSE:
-            return SendStep(text=check_message(step.text or text))
-        case Action.EXPORT:
-            return ExportStep()
-        case Action.CREDITS:
-            return CreditsStep()
-        case Action.STATE:
-            return StateStep()
-        case Action.UPLOAD:
-            if step.source is not None:
-                if _is_url(step.source):
-                    check_media_url(step.source, backend_url=backend_url)
-                else:
-                    check_upload_file(step.source)
-            return UploadStep(source=step.source)
-
-
-def _is_url(source: str) -> bool:
-    return source.lower().startswith(("http://", "https://"))
