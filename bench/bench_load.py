@@ -2,23 +2,24 @@
 
 Run: ``python bench/bench_load.py [--calls 50] [--sessions 16] [--sequential 500]``.
 
-Why (issue 6): over HTTP one server serves several clients at once, each MCP session with its
-own project (keyed by the ``mcp-session-id`` header that 2025-11-25 clients send). Concurrent
-calls must not fail, must not be much slower than the same calls made one at a time, and must
-never cross: a session's timeline holds its own prompt's clip and nobody else's. A long-lived
-server must not grow without bound either.
+Why (issue 6): over HTTP one server serves several clients at once, each working in its own
+project. Concurrent calls must not fail, must not be much slower than the same calls made one at
+a time, and must never cross: a project's timeline holds its own prompt's clip and nobody else's.
+A long-lived server must not grow without bound either. (Projects belong to the caller, never to
+an MCP session: here one user, so each session names its own project, ``session-<n>``; until
+issue 16 this benchmark relied on a project per MCP session, which the server no longer keeps.)
 
 How: the local backend runs in its own process (fast settings: generation 0.2 s, 144 p renders)
 with one registered user holding plenty of credits; ``python -m kling_ai_30 serve --http`` runs
 in another, with a private ``HOME`` and ``NEMO_TOKEN`` set to that user. ``--sessions`` clients
-connect with ``mcp.Client(url, mode="legacy")``; each makes one ``state`` call first (which
-opens its project; not timed). Then ``--calls`` calls start at once: one ``generate`` per session,
+connect with ``mcp.Client(url, mode="legacy")``; each makes one ``state`` call in its project
+first (which opens it; not timed). Then ``--calls`` calls start at once: one ``generate`` per session,
 each with its own subject ("a 2 second video of a red fox"), and the rest ``credits``,
 ``upload`` (a small JPEG) and ``state``, spread over the sessions. Baseline, same run, same
 server: the same calls one after another through a single session. ``generate`` waits for its
 job, which here includes the export the agent offers (a real render and download).
 
-Afterwards every session's ``state`` must name its own subject and no other one. Finally
+Afterwards every session's project's ``state`` must name its own subject and no other one. Finally
 ``--sequential`` ``credits``/``state`` calls on one session, with the server's ``VmRSS`` read
 from ``/proc/<pid>/status`` before, every 100 calls and after; and ``--churn`` short sessions
 (connect, one ``state`` call, disconnect), which shows what each MCP session leaves behind.
@@ -80,16 +81,29 @@ def make_jpeg(path: Path) -> Path:
     return path
 
 
+def project_of(session: int) -> str:
+    return f"session-{session}"
+
+
 def plan_calls(calls: int, sessions: int, image: Path) -> list[Call]:
-    """One generate per session (its own subject), then credits/upload/state spread over them."""
+    """One generate per session (its own subject), then credits/upload/state spread over them;
+    every call in its session's project."""
     plan = [
-        Call(s, "generate", {"message": f"generate a 2 second video of a {SUBJECTS[s]}", "wait_seconds": CALL_WAIT_S})
+        Call(
+            s,
+            "generate",
+            {
+                "message": f"generate a 2 second video of a {SUBJECTS[s]}",
+                "wait_seconds": CALL_WAIT_S,
+                "project": project_of(s),
+            },
+        )
         for s in range(sessions)
     ]
     arguments: dict[str, dict[str, Any]] = {"credits": {}, "state": {}, "upload": {"path": str(image)}}
     for index in range(calls - sessions):
-        kind = OTHER_KINDS[index % len(OTHER_KINDS)]
-        plan.append(Call(index % sessions, kind, arguments[kind]))
+        kind, session = OTHER_KINDS[index % len(OTHER_KINDS)], index % sessions
+        plan.append(Call(session, kind, arguments[kind] | {"project": project_of(session)}))
     return plan
 
 
@@ -116,8 +130,8 @@ async def connect(stack: AsyncExitStack, url: str, count: int) -> list[Client]:
     clients = [Client(url, mode="legacy", read_timeout_seconds=CALL_TIMEOUT_S) for _ in range(count)]
     for client in clients:
         await stack.enter_async_context(client)
-    for client in clients:
-        await client.call_tool("state", {})  # opens the session's project; not part of the figure
+    for session, client in enumerate(clients):
+        await client.call_tool("state", {"project": project_of(session)})  # opens it; not part of the figure
     return clients
 
 
@@ -144,7 +158,7 @@ async def check_crossing(clients: list[Client], sessions: int, outcomes: list[Ou
     problems = []
     generated = {o.call.session: o.result for o in outcomes if o.call.tool == "generate" and o.result is not None}
     for index in range(sessions):
-        state = await clients[index].call_tool("state", {})
+        state = await clients[index].call_tool("state", {"project": project_of(index)})
         after = (state.structured_content or {}).get("summary", "")
         during = (generated[index].structured_content or {}).get("timeline", "") if index in generated else ""
         for label, summary in (("state afterwards", str(after).lower()), ("generate result", str(during).lower())):
@@ -230,7 +244,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     for outcome in errors["concurrent"] + errors["sequential"]:
         print(f"    error: session {outcome.call.session} {outcome.call.tool}: {outcome.error}")
     crossed = results["crossed"]
-    print(f"  crossed sessions: {len(crossed)} of {args.sessions}")
+    sessions_crossed = {problem.split(" (")[0] for problem in crossed}
+    print(f"  crossed sessions: {len(sessions_crossed)} of {args.sessions}")
     for problem in crossed:
         print(f"    {problem}")
     print("\nserver VmRSS: " + ", ".join(f"{name} {kib:,} KiB" for name, kib in results["phases"]))
@@ -272,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             mcp_http_server(backend_url, scratch / "server-home", scratch / "server.log") as (url, server),
         ):
             results = anyio.run(measure, url, server.pid, args, image)
-            results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*"))
+            results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*/*.json"))
         server_log = (scratch / "server.log").read_text(errors="replace")
     print(f"machine after: {machine_line()}")
     report(results, args)
