@@ -13,6 +13,7 @@ current RSS, so a peak can be taken over one operation only.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import os
@@ -21,6 +22,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,6 +32,22 @@ from typing import Any
 from kling_ai_30.config import CLAUDE_MODEL_ENV, ENV_VARS
 
 BACKEND_STOP_TIMEOUT_S = 10.0
+EXIT_TIMEOUT_S = 10.0
+PROTOCOL_VERSION = "2025-11-25"
+INITIALIZE: dict[str, Any] = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": PROTOCOL_VERSION,
+        "capabilities": {},
+        "clientInfo": {"name": "bench", "version": "1"},
+    },
+}
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What a spawned program needs of an older revision: the package, and the skill files it reads its
+# name and version from.
+_SOURCE_PATHS = ("server", "frontmatter.yaml", "SKILL.md")
 SERVER_START_TIMEOUT_S = 30.0
 SERVER_STOP_TIMEOUT_S = 10.0
 HTTP_TOKEN = secrets.token_urlsafe(32)
@@ -63,6 +81,18 @@ def private_env(home: Path, **extra: str) -> dict[str, str]:
         env[var] = str(home / sub)
     env.update(extra)
     return env
+
+
+def source_at(revision: str, dest: Path) -> Path:
+    """The package as of git ``revision``, unpacked under ``dest``; returns the folder to put first
+    on ``PYTHONPATH`` so a spawned ``python -m kling_ai_30`` runs that code (with today's
+    dependencies). A benchmark compares against it in the same run: "before" measured beside "after"."""
+    archive = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "archive", revision, *_SOURCE_PATHS], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "server"
 
 
 def use_private_home(home: Path) -> None:
@@ -183,6 +213,72 @@ def write_mp4_like(path: Path, size: int) -> Path:
             handle.write(chunk)
             left -= len(chunk)
     return path
+
+
+class Stdio:
+    """A spawned MCP server spoken to over its stdin and stdout as a host does, one request at a time."""
+
+    def __init__(self, command: Sequence[str], env: Mapping[str, str]) -> None:
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        self._next_id = 1
+
+    def initialize(self) -> None:
+        """``initialize``, then ``notifications/initialized`` (the server is then ready for calls)."""
+        self.request(INITIALIZE["method"], INITIALIZE["params"])
+        self.notify("notifications/initialized", {})
+
+    def request(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one request and read until its answer (skipping notifications); returns the result."""
+        request_id = self._next_id
+        self._next_id += 1
+        self.notify(method, params, request_id=request_id)
+        assert self.process.stdout is not None
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the server exited before answering {method}")
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("id") == request_id:
+                if "result" not in message:
+                    raise RuntimeError(f"{method} failed: {message}")
+                result: dict[str, Any] = message["result"]
+                if result.get("isError"):
+                    raise RuntimeError(f"{method} returned an error: {result}")
+                return result
+
+    def call_tool(self, name: str, arguments: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``tools/call``; returns the tool's structured content."""
+        result = self.request("tools/call", {"name": name, "arguments": dict(arguments or {})})
+        structured: dict[str, Any] = result.get("structuredContent") or {}
+        return structured
+
+    def notify(self, method: str, params: Mapping[str, Any], *, request_id: int | None = None) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": dict(params)}
+        if request_id is not None:
+            message["id"] = request_id
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        self.process.stdin.flush()
+
+    def elapsed(self) -> float:
+        """Seconds since the spawn."""
+        return time.perf_counter() - self.started
+
+    def close(self) -> None:
+        """Close stdin (the server exits) and wait for the process."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -19,7 +19,7 @@ each with its own subject ("a 2 second video of a red fox"), and the rest ``cred
 server: the same calls one after another through a single session. ``generate`` waits for its
 job, which here includes the export the agent offers (a real render and download).
 
-Afterwards every session's ``state`` must name its own subject and no other one. Finally
+Afterwards every session's project's ``state`` must name its own subject and no other one. Finally
 ``--sequential`` ``credits``/``state`` calls on one session, with the server's ``VmRSS`` read
 from ``/proc/<pid>/status`` before, every 100 calls and after; and ``--churn`` short sessions
 (connect, one ``state`` call, disconnect), which shows what each MCP session leaves behind.
@@ -87,16 +87,29 @@ def make_jpeg(path: Path) -> Path:
     return path
 
 
+def project_of(session: int) -> str:
+    return f"session-{session}"
+
+
 def plan_calls(calls: int, sessions: int, image: Path) -> list[Call]:
-    """One generate per session (its own subject), then credits/upload/state spread over them."""
+    """One generate per session (its own subject), then credits/upload/state spread over them;
+    every call in its session's project."""
     plan = [
-        Call(s, "generate", {"message": f"generate a 2 second video of a {SUBJECTS[s]}", "wait_seconds": CALL_WAIT_S})
+        Call(
+            s,
+            "generate",
+            {
+                "message": f"generate a 2 second video of a {SUBJECTS[s]}",
+                "wait_seconds": CALL_WAIT_S,
+                "project": project_of(s),
+            },
+        )
         for s in range(sessions)
     ]
     arguments: dict[str, dict[str, Any]] = {"credits": {}, "state": {}, "upload": {"path": str(image)}}
     for index in range(calls - sessions):
-        kind = OTHER_KINDS[index % len(OTHER_KINDS)]
-        plan.append(Call(index % sessions, kind, arguments[kind]))
+        kind, session = OTHER_KINDS[index % len(OTHER_KINDS)], index % sessions
+        plan.append(Call(session, kind, arguments[kind] | {"project": project_of(session)}))
     return plan
 
 
@@ -128,8 +141,8 @@ async def connect(stack: AsyncExitStack, url: str, tokens: Sequence[str]) -> lis
         transport = streamable_http_client(url, http_client=http)
         client = Client(transport, mode="legacy", read_timeout_seconds=CALL_TIMEOUT_S)
         clients.append(await stack.enter_async_context(client))
-    for client in clients:
-        await client.call_tool("state", {})  # opens the session's project; not part of the figure
+    for session, client in enumerate(clients):
+        await client.call_tool("state", {"project": project_of(session)})  # opens it; not part of the figure
     return clients
 
 
@@ -156,7 +169,7 @@ async def check_crossing(clients: list[Client], sessions: int, outcomes: list[Ou
     problems = []
     generated = {o.call.session: o.result for o in outcomes if o.call.tool == "generate" and o.result is not None}
     for index in range(sessions):
-        state = await clients[index].call_tool("state", {})
+        state = await clients[index].call_tool("state", {"project": project_of(index)})
         after = (state.structured_content or {}).get("summary", "")
         during = (generated[index].structured_content or {}).get("timeline", "") if index in generated else ""
         for label, summary in (("state afterwards", str(after).lower()), ("generate result", str(during).lower())):
@@ -242,7 +255,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     for outcome in errors["concurrent"] + errors["sequential"]:
         print(f"    error: session {outcome.call.session} {outcome.call.tool}: {outcome.error}")
     crossed = results["crossed"]
-    print(f"  crossed sessions: {len(crossed)} of {args.sessions}")
+    sessions_crossed = {problem.split(" (")[0] for problem in crossed}
+    print(f"  crossed sessions: {len(sessions_crossed)} of {args.sessions}")
     for problem in crossed:
         print(f"    {problem}")
     print("\nserver VmRSS: " + ", ".join(f"{name} {kib:,} KiB" for name, kib in results["phases"]))
@@ -288,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ) as (url, server),
         ):
             results = anyio.run(measure, url, server.pid, args, image)
-            results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*"))
+            results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*/*.json"))
         server_log = (scratch / "server.log").read_text(errors="replace")
     print(f"machine after: {machine_line()}")
     report(results, args)

@@ -34,22 +34,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import machine_line, median, private_env, verdict
+from _common import EXIT_TIMEOUT_S, INITIALIZE, machine_line, median, private_env, verdict
 
 TARGET_RATIO = 1.3
-EXIT_TIMEOUT_S = 10.0
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, nothing leaves the machine
-PROTOCOL_VERSION = "2025-11-25"
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": PROTOCOL_VERSION,
-        "capabilities": {},
-        "clientInfo": {"name": "bench-startup", "version": "1"},
-    },
-}
 MINIMAL_SERVER = textwrap.dedent(
     '''
     import anyio

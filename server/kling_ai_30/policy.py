@@ -69,12 +69,22 @@ CONFIRM_SHARE_DEFAULT = 0.5
 # The skill text polls every 30 s, which wastes up to 30 s per export. We poll fast while a
 # render is likely to finish and back off, capped so a long render costs few requests:
 # 1 s for the first 90 s (renders take 30-90 s per the skill text), then x1.5 up to 10 s.
+# A quick render (a short preview, a local backend) is done well within the first second, so the
+# first polls come sooner: at 0.25 s and 0.5 s, then the schedule above from 1 s (issue 16: the
+# wait for the first poll was most of a warm generate's round trip). The two extra polls are paid
+# for by the first two polls of the back-off, which are not made: a render that outlasts those
+# costs exactly the requests it did before.
+RENDER_POLL_LEAD_IN_S = (0.25, 0.25, 0.5)  # delays before the first polls: at 0.25 s, 0.5 s and 1 s
 RENDER_POLL_FAST_S = 1.0
 RENDER_POLL_FAST_WINDOW_S = 90.0
 RENDER_POLL_BACKOFF = 1.5
 RENDER_POLL_CAP_S = 10.0
 RENDER_MAX_WAIT_S = 15 * 60  # api notes §10 says ~5 min; long 1080p renders get three times that
 RENDER_SUBMIT_RETRIES = 1  # skill text / api notes §7: "On failure: new id, retry once"
+# api notes §3.3: a claim token (the task link's ``ct=``) is valid 7 days and reusable meanwhile, so
+# one serves every export of a session; a link handed out keeps at least this long to be clicked
+# (our choice: later in the conversation, or the next day).
+CLAIM_LINK_MIN_VALID_S = 24 * 3600
 
 # --- MCP tool waits (mcp notes §6: Claude Desktop cuts calls at ~60 s) ---
 DEFAULT_WAIT_S = 45.0

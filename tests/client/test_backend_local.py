@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from kling_ai_30.errors import (
 from kling_ai_30.local import LocalBackend
 from kling_ai_30.local.state.records import RecordedRequest
 from kling_ai_30.skill import SkillIdentity, load_identity
+from tests.client.fake_backend import FakeBackend, ok
 from tests.local.conftest import mp4_bytes, png_bytes, wav_bytes
 from tests.media import make_image, probe
 
@@ -192,6 +194,34 @@ async def test_a_session_is_created_in_the_users_language_and_linked_without_the
     assert backend.store.session_for(session.user_id, session.session_id).language == "zh-CN"
     assert link.startswith(f"{base_url}/workspace/claim?ct=clm_")
     assert all(t.token not in link for t in backend.store.tokens())
+
+
+async def test_a_sessions_task_link_reuses_its_claim_token_while_a_link_stays_valid_a_day(
+    backend: LocalBackend, settings: Settings, identity: SkillIdentity
+) -> None:
+    now = [time.time()]
+    async with BackendClient(settings, identity, clock=lambda: now[0]) as client:
+        session = await client.create_session()
+        first = await client.task_link(session)
+        assert await client.task_link(session) == first
+        now[0] += 6 * 24 * 3600 - 60  # the 7-day claim token has a day and a minute left
+        assert await client.task_link(session) == first
+        assert len(calls(backend, "/api/auth/claim-token")) == 1
+        now[0] += 120  # a link made now could expire within a day: a new claim
+        await client.task_link(session)
+        assert len(calls(backend, "/api/auth/claim-token")) == 2
+        other = await client.create_session()
+        await client.task_link(other)  # each session has its own
+        assert len(calls(backend, "/api/auth/claim-token")) == 3
+
+
+async def test_a_claim_token_without_a_stated_lifetime_is_asked_for_every_link(make_client: MakeClient) -> None:
+    fake = FakeBackend()
+    fake.queue("POST", "/api/auth/claim-token", ok({"claim_token": "clm_first"}), ok({"claim_token": "clm_second"}))
+    client = make_client(transport=fake.transport())
+    session = await client.create_session()
+    links = [await client.task_link(session), await client.task_link(session)]
+    assert [link.rsplit("=", 1)[-1] for link in links] == ["clm_first", "clm_second"]
 
 
 async def test_credits_and_state_of_a_new_session_read_from_the_backend(client: BackendClient) -> None:

@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -49,6 +50,7 @@ from ..errors import (
 from ..notices import Notices
 from ..policy import (
     APP_NAME,
+    CLAIM_LINK_MIN_VALID_S,
     CONNECT_TIMEOUT_S,
     READ_TIMEOUT_S,
     SSE_READ_GAP_S,
@@ -98,9 +100,13 @@ class BackendClient:
         self.notices = notices if notices is not None else Notices()
         """Machine-wide notes for the user (a damaged token cache set aside), said once."""
         self._on_session_replaced = on_session_replaced
+        # One TLS context for both clients (httpx's defaults): loading the trust store is most of the
+        # cost of building a client, and it is paid before the first call can be answered.
+        verify = httpx.create_ssl_context() if transport is None else True
         self._http = httpx.AsyncClient(
             base_url=settings.api_url,
             transport=transport,
+            verify=verify,
             headers=identity.headers(),
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
             follow_redirects=False,
@@ -118,9 +124,12 @@ class BackendClient:
             sleep=sleep,
             clock=clock,
         )
+        self._claims: dict[str, _HeldClaim] = {}
+        """Claim tokens for task links, by session id."""
         # Downloads go to CDNs: no base URL, no attribution or auth headers, redirects allowed.
         self._cdn = httpx.AsyncClient(
             transport=transport,
+            verify=verify,
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
             follow_redirects=True,
         )
@@ -199,9 +208,16 @@ class BackendClient:
         return _wire(ClaimToken, data, "project link")
 
     async def task_link(self, session: Session) -> str:
-        """The web link that opens this project in the browser."""
-        claim = await self.claim_token(session)
-        return f"{self.settings.web_url}/workspace/claim?ct={claim.claim_token}"
+        """The web link that opens this project in the browser. Its claim token is reused while it
+        has long enough left (``CLAIM_LINK_MIN_VALID_S``), so each delivered video does not ask for one."""
+        held = self._claims.get(session.session_id)
+        if held is None or self._clock() >= held.reuse_until:
+            claim = await self.claim_token(session)  # may replace a lost session: key by the id after it
+            held = _HeldClaim(
+                claim.claim_token, reuse_until=self._clock() + (claim.expires_in or 0) - CLAIM_LINK_MIN_VALID_S
+            )
+            self._claims[session.session_id] = held
+        return f"{self.settings.web_url}/workspace/claim?ct={held.claim_token}"
 
     # ------------------------------------------------------- simple queries
 
@@ -403,6 +419,14 @@ class BackendClient:
 
         replace_session = functools.partial(self._replace_session, session) if session is not None else None
         return await recovering(attempt, account=self._account, replace_session=replace_session)
+
+
+@dataclass(frozen=True)
+class _HeldClaim:
+    claim_token: str
+    reuse_until: float
+    """Wall-clock time after which a link made from it could expire too soon (a claim token without a
+    stated lifetime is never reused)."""
 
 
 def _wire(model: type[_Wire], data: Any, what: str) -> _Wire:

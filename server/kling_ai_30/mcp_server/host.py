@@ -1,7 +1,9 @@
 """The MCP server's workspace: opened in the background right after start-up, owned by one task.
 
-The host gets its ``initialize`` answer before any of this (the workspace pulls in the client and
-chat stack: its imports run in a worker thread, off the event loop). A server whose settings are
+The host gets its ``initialize`` answer before any of this: the workspace pulls in the client and
+chat stack and builds a backend client (loading the TLS trust store), all in a worker thread, so
+the event loop stays free for the host, and a host that calls a tool a moment after start-up finds
+the workspace ready (bench/bench_first_call.py measures the first call). A server whose settings are
 unusable still starts: the workspace is not opened, every tool call says what is wrong, and the
 next call tries again, so a fixed setting takes effect without a restart.
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -28,6 +31,9 @@ log = logging.getLogger(__name__)
 
 _HEAVY = "kling_ai_30.workspace.workspace"
 """The module whose import brings in everything a workspace needs."""
+_NEVER_USED = ("httpx._main",)
+"""Modules a dependency imports on the way that this server never uses: httpx's command-line tool
+(it tries to load click, pygments and rich; the server has no use for it)."""
 
 
 class WorkspaceHost:
@@ -65,8 +71,7 @@ class WorkspaceHost:
 
     async def _own(self) -> None:
         try:
-            await anyio.to_thread.run_sync(importlib.import_module, _HEAVY)
-            workspace = self._make()
+            workspace = await anyio.to_thread.run_sync(_build, self._make)
         except KlingError as exc:
             self._error, self._opening = exc, False
             self._ready.set()
@@ -84,3 +89,14 @@ class WorkspaceHost:
             self._workspace, self._opening = workspace, False
             self._ready.set()
             await self._stop.wait()
+
+
+def _build(make: Callable[[], Workspace]) -> Workspace:
+    """Import the workspace stack and build the workspace (in a worker thread)."""
+    for name in _NEVER_USED:
+        if name not in sys.modules:
+            # A ``None`` entry makes the import fail at once (Python's documented way to block one);
+            # httpx expects that failure and falls back to a stub.
+            sys.modules[name] = None  # type: ignore[assignment]
+    importlib.import_module(_HEAVY)
+    return make()

@@ -1,13 +1,15 @@
 """§3.5 Export: state -> render -> poll -> download, delivered with the task link.
 
-- Pre-check: the draft needs a track with segments, else there is nothing to render.
+- Pre-check: the draft needs a track with segments, else there is nothing to render. The draft
+  is read from the state, unless the caller has just read it (a reply that asks for the export).
 - Never the same timeline twice: a draft already exported unchanged (same content, and its MP4
   still on disk) is delivered from the earlier export, unless a fresh render is asked for; so
   ``generate``'s automatic export and an explicit ``export`` right after it make one render.
 - Submit with a client-chosen id (``sessionId`` camelCase); a failed submit or a failed render
   gets a new id and one more try (skill text). 402 is a plan problem and is never retried.
-- Poll on ``jobs.schedule`` (1 s while renders usually finish, then backing off), not the skill
-  text's fixed 30 s; transient poll errors keep polling the same render, never resubmit.
+- Poll on ``jobs.schedule`` (at 0.25 s, 0.5 s, then 1 s while renders usually finish, then backing
+  off), not the skill text's fixed 30 s; transient poll errors keep polling the same render, never
+  resubmit.
 - Download streamed into the output directory (``BackendClient.download``: temp file, checks,
   atomic rename, no overwrite); if the output URL fails, the authenticated fallback route.
 """
@@ -27,7 +29,7 @@ import anyio
 
 from .. import timeline
 from ..client.backend import BackendClient, new_render_id
-from ..client.models import RenderStatus
+from ..client.models import RenderStatus, SessionState
 from ..client.session import Session
 from ..client.transfers import safe_filename
 from ..errors import (
@@ -70,9 +72,12 @@ class ExportRun:
     digest: str | None = None
     """The exported draft's digest, once known (a resumed render's is not)."""
 
-    async def run(self, *, resume_render_id: str | None = None, fresh: bool = False) -> ExportView:
+    async def run(
+        self, *, resume_render_id: str | None = None, fresh: bool = False, state: SessionState | None = None
+    ) -> ExportView:
         """Export the session's current draft (or finish the render ``resume_render_id``); ``fresh``
-        renders again even when this very draft was exported before.
+        renders again even when this very draft was exported before; ``state``: the session's state
+        as the caller has just read it (a reply's), whose draft is exported without reading it again.
 
         A render that ends as failed is started again once with a new id; a resumed render's
         original submit counts as the first.
@@ -83,7 +88,7 @@ class ExportRun:
         while True:
             if render_id is None:
                 if draft is None:
-                    draft = await self._exportable_draft()
+                    draft = await self._exportable_draft(state)
                     self.digest = draft_digest(draft)
                     earlier = None if fresh else self.exported_before(self.digest)
                     if earlier is not None:
@@ -104,9 +109,10 @@ class ExportRun:
             self.report("rendering", f"The render failed ({reason}); trying once more…", None)
             render_id = None
 
-    async def _exportable_draft(self) -> Any:
+    async def _exportable_draft(self, state: SessionState | None) -> Any:
         self.report("checking", "Checking the timeline…", None)
-        state = await self.client.state(self.session)
+        if state is None:
+            state = await self.client.state(self.session)
         draft = state.state.draft
         if not timeline.is_exportable(draft):
             raise InputError(

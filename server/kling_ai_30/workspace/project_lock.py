@@ -19,10 +19,12 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from ..storage import PRIVATE_FILE_MODE, atomic_write_json, ensure_private_dir
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +64,13 @@ class ProjectLocks:
         except OSError as exc:
             log.warning("cannot create %s (%s); going on without the cross-process lock", self.directory, exc)
             return None
-        lock = FileLock(self._path(key), mode=PRIVATE_FILE_MODE, thread_local=False, preserve_lock_file=True)
         try:
-            lock.acquire(blocking=False)
-        except Timeout:
-            return self.holder(key) or Holder(None, None)
+            lock = _lock_now(self._path(key))
         except OSError as exc:
             log.warning("cannot lock %s (%s); going on without the cross-process lock", self._path(key), exc)
             return None
+        if lock is None:
+            return self.holder(key) or Holder(None, None)
         self._held[key] = (lock, job_id)
         with contextlib.suppress(OSError):
             atomic_write_json(self._holder_path(key), {"pid": os.getpid(), "job_id": job_id})
@@ -79,13 +80,12 @@ class ProjectLocks:
         """Who holds ``key``'s lock, or None when nobody does."""
         if key in self._held:
             return Holder(os.getpid(), self._held[key][1])
-        probe = FileLock(self._path(key), mode=PRIVATE_FILE_MODE, thread_local=False, preserve_lock_file=True)
         try:
-            probe.acquire(blocking=False)
-        except Timeout:
-            return _read_holder(self._holder_path(key))
+            probe = _lock_now(self._path(key))
         except OSError:
             return None
+        if probe is None:
+            return _read_holder(self._holder_path(key))
         probe.release()
         return None
 
@@ -104,6 +104,20 @@ class ProjectLocks:
 
     def _holder_path(self, key: str) -> Path:
         return self.directory / f"{key}.holder.json"
+
+
+def _lock_now(path: Path) -> FileLock | None:
+    """``path``'s lock, taken without waiting; None when another process holds it."""
+    # Imported here, when a lock is first taken: ``filelock`` costs ~15 ms to import (a sixth of the
+    # workspace stack), and a server's first call (credits, state) takes no lock (issue 16).
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(path, mode=PRIVATE_FILE_MODE, thread_local=False, preserve_lock_file=True)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        return None
+    return lock
 
 
 def _read_holder(path: Path) -> Holder:

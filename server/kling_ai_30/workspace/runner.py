@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
@@ -59,6 +59,9 @@ class PlanRunner:
     sleep: Sleep = anyio.sleep
     wall_clock: Clock = time.time
     monotonic: Clock = time.monotonic
+    replied_state: SessionState | None = field(default=None, init=False)
+    """The state the last step's reply read once its stream had ended: an export right after it
+    renders that draft instead of reading the same state again."""
 
     @property
     def job(self) -> Job:
@@ -95,6 +98,8 @@ class PlanRunner:
                 self._failed_after_payment(output, step, exc)
                 output.not_done_because(job.steps[job.step + 1 :], AFTER_ERROR)
                 break
+            if not isinstance(step, SendStep):
+                self.replied_state = None  # only the very next step may rely on a reply's reading
             before, pick_up = None, False
             job.step += 1
             self._save(output)
@@ -147,9 +152,13 @@ class PlanRunner:
         export_follows = self._exports_when_ready() or any(
             isinstance(step, ExportStep) for step in job.steps[job.step + 1 :]
         )
-        return await self.project.conversation.send(
+        reply = await self.project.conversation.send(
             text, on_status=self._report_status, before=before, export_follows=export_follows
         )
+        # A reply whose state could not be read after its stream carries ``before`` itself: that one
+        # is not what the message left.
+        self.replied_state = reply.state if reply.state is not before else None
+        return reply
 
     def _exports_when_ready(self) -> bool:
         """Export when the reply says the video is ready — unless the user said when to export, or a
@@ -214,7 +223,7 @@ class PlanRunner:
             clock=self.monotonic,
             exported_before=self.exported_before,
         )
-        exported = await run.run(resume_render_id=resume_id, fresh=step.fresh)
+        exported = await run.run(resume_render_id=resume_id, fresh=step.fresh, state=self.replied_state)
         self.remember_export(exported, run.digest)
         return exported
 
