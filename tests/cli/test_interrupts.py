@@ -1,8 +1,10 @@
-"""Closing the terminal (SIGHUP) stops a command the way Ctrl-C does, and leaves no folder behind."""
+"""Closing the terminal (SIGHUP) stops a command the way Ctrl-C does: scratch folders are removed,
+and the offline project keeps the work so it can be picked up."""
 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
+from kling_ai_30.cli.offline_home import OfflineHome
 from kling_ai_30.config import APP_DIR_NAME
 
 
@@ -19,15 +22,17 @@ def leftovers() -> list[Path]:
     return [path for path in Path(platformdirs.user_cache_dir(APP_DIR_NAME)).glob("*/*") if path.is_dir()]
 
 
-def hang_up(*argv: str, once: Callable[[subprocess.Popen[str]], object]) -> tuple[int, str]:
+def hang_up(
+    *argv: str, once: Callable[[subprocess.Popen[str]], object], keeps: Callable[[], object] = leftovers
+) -> tuple[int, str]:
     """Run ``kling-ai-30 argv``, wait for ``once`` (it reads the process's output), check that the run
-    keeps a folder, send SIGHUP; the exit code and stderr."""
+    keeps its files (``keeps``), send SIGHUP; the exit code and stderr."""
     process = subprocess.Popen(
         [sys.executable, "-m", "kling_ai_30", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         once(process)
-        assert leftovers(), "the running command keeps its files in a folder"
+        assert keeps(), "the running command keeps its files in a folder"
         process.send_signal(signal.SIGHUP)
         _, err = process.communicate(timeout=30)
     finally:
@@ -52,8 +57,29 @@ def test_hanging_up_on_sim_stops_it_and_removes_its_folder() -> None:
     assert leftovers() == []
 
 
-def test_hanging_up_on_a_local_run_stops_it_like_ctrl_c_and_removes_its_folders() -> None:
-    code, err = hang_up("generate", "--local", "--no-export", "generate a 5-second video of dunes", once=generating)
+def offline_project() -> list[Path]:
+    return list(OfflineHome.default().backend_dir.glob("*"))
+
+
+def test_hanging_up_on_a_local_run_stops_it_like_ctrl_c_and_the_job_can_be_picked_up(private_home: Path) -> None:
+    code, err = hang_up(
+        "generate",
+        "--local",
+        "--no-export",
+        "generate a 5-second video of dunes",
+        once=generating,
+        keeps=offline_project,
+    )
     assert code == 130, err
     assert "Interrupted." in err
-    assert leftovers() == []
+    assert leftovers() == []  # no scratch folder: the offline project is where the work stays
+    pick_up = re.search(r"kling-ai-30 (job \S+ --local)", err)
+    assert pick_up is not None, err
+    finished = subprocess.run(
+        [sys.executable, "-m", "kling_ai_30", *pick_up.group(1).split(), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert json.loads(finished.stdout)["status"] == "done"

@@ -30,17 +30,22 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-import httpx
 import platformdirs
-from filelock import FileLock, Timeout
 
 from ..config import APP_DIR_NAME, Settings, load_settings
 from ..errors import ConfigError
 from ..processes import pid_alive
 from ..storage import PRIVATE_FILE_MODE, ensure_private_dir
 from .offline_home import OfflineHome
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx and filelock are imported where they are used: `serve` imports this module, and its first
+# tool call must not wait for them (the workspace brings httpx in off the event loop).
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +105,12 @@ def _offline_backend(
         home_url = home.home_url()
         own_url, web_url = _serve(stack, local, backend, home, home_url)
         settings = _client_settings(home.client_dir, usual, overrides, api_url=home_url, web_url=web_url)
-        yield CommandBackend(settings, None if own_url is None else _ToOwnServer(home_url, own_url))
+        if own_url is None:
+            yield CommandBackend(settings)
+        else:
+            from .own_server_transport import ToOwnServer
+
+            yield CommandBackend(settings, ToOwnServer(home_url, own_url))
 
 
 def _close(backend: Any) -> None:
@@ -116,12 +126,14 @@ def _serve(
     """Serve `backend` until the stack closes: on the home address when no other offline command
     does, else on a free port. Returns the free port's URL (None on the home address) and where
     links should point."""
+    from filelock import FileLock, Timeout
+
     holder = FileLock(home.home_lock, mode=PRIVATE_FILE_MODE, thread_local=False)
     try:
         holder.acquire(blocking=False)
     except Timeout:  # another offline command answers on the home address: links point there
         return str(stack.enter_context(local.run_in_thread(backend))), home_url
-    port = httpx.URL(home_url).port
+    port = urlsplit(home_url).port
     try:
         stack.enter_context(local.run_in_thread(backend, port=port))
     except OSError as exc:
@@ -133,25 +145,6 @@ def _serve(
         return own_url, own_url
     stack.callback(holder.release)
     return None, home_url
-
-
-class _ToOwnServer(httpx.AsyncBaseTransport):
-    """Requests for the offline backend's home address go to this command's own server instead."""
-
-    def __init__(self, home_url: str, own_url: str) -> None:
-        self._home = httpx.URL(home_url)
-        self._own = httpx.URL(own_url)
-        self._network = httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if (request.url.host, request.url.port) == (self._home.host, self._home.port):
-            # Only the port changes: the Host header still names the home address, so every URL the
-            # backend hands out (media, renders) is the same whichever command served it.
-            request.url = request.url.copy_with(port=self._own.port)
-        return await self._network.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._network.aclose()
 
 
 def _client_settings(

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-from filelock import FileLock
 
 from ..config import APP_DIR_NAME
 from ..storage import PRIVATE_FILE_MODE, atomic_write_json, ensure_private_dir, load_json
@@ -74,6 +73,8 @@ class OfflineHome:
         path = self.root / "home.json"
         ensure_private_dir(self.root)
         # Two first commands at once must not pick two ports: one would file its project elsewhere.
+        from filelock import FileLock  # not for `serve`'s first tool call: only --local commands come here
+
         with FileLock(self.root / "home.json.lock", mode=PRIVATE_FILE_MODE, thread_local=False):
             saved = load_json(path).value
             port = saved.get("port") if isinstance(saved, dict) else None

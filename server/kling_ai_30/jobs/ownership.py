@@ -13,10 +13,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from ..storage import PRIVATE_FILE_MODE, ensure_private_dir
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,9 @@ class JobLocks:
         except OSError as exc:
             log.warning("cannot create %s (%s); running job %s without its lock", self.directory, exc, job_id)
             return True
+        # Imported when a job is first locked, as in ``project_lock``: not for a first credits call.
+        from filelock import FileLock, Timeout
+
         lock = FileLock(self.path(job_id), mode=PRIVATE_FILE_MODE, thread_local=False, preserve_lock_file=True)
         try:
             lock.acquire(blocking=False)
