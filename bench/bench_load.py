@@ -15,8 +15,8 @@ token per session plus one for the baseline. ``--sessions`` clients connect with
 the 2025-11-25 era, each sending its own bearer token; each makes one ``state`` call first (which
 opens its project; not timed). Then ``--calls`` calls start at once: one ``generate`` per session,
 each with its own subject ("a 2 second video of a red fox"), and the rest ``credits``,
-``upload`` (a small JPEG) and ``state``, spread over the sessions. Baseline, same run, same
-server: the same calls one after another through a single session. ``generate`` waits for its
+``upload`` (a link: shared callers never name a server file) and ``state``, spread over the
+sessions. Baseline, same run, same server: the same calls one after another through a single session. ``generate`` waits for its
 job, which here includes the export the agent offers (a real render and download).
 
 Afterwards every session's project's ``state`` must name its own subject and no other one. Finally
@@ -55,7 +55,7 @@ OTHER_KINDS = ("credits", "upload", "state")
 CALL_TIMEOUT_S = 120.0
 CALL_WAIT_S = 60.0  # generate's wait_seconds: the job (generation + export) finishes within it
 RSS_EVERY = 100
-IMAGE_SIZE = (320, 180)
+PHOTO_URL = "https://example.com/photos/harbour.jpg"  # the local backend makes a stand-in, offline
 ERROR_TEXT_CHARS = 200
 # One bearer token per session (its own person, so its own projects), and one for the baseline runs.
 TOKENS = [secrets.token_urlsafe(32) for _ in range(len(SUBJECTS) + 1)]
@@ -80,18 +80,11 @@ class Outcome:
 # ------------------------------------------------------------------ setup
 
 
-def make_jpeg(path: Path) -> Path:
-    from PIL import Image
-
-    Image.new("RGB", IMAGE_SIZE, (40, 90, 160)).save(path, "JPEG")
-    return path
-
-
 def project_of(session: int) -> str:
     return f"session-{session}"
 
 
-def plan_calls(calls: int, sessions: int, image: Path) -> list[Call]:
+def plan_calls(calls: int, sessions: int) -> list[Call]:
     """One generate per session (its own subject), then credits/upload/state spread over them;
     every call in its session's project."""
     plan = [
@@ -106,7 +99,7 @@ def plan_calls(calls: int, sessions: int, image: Path) -> list[Call]:
         )
         for s in range(sessions)
     ]
-    arguments: dict[str, dict[str, Any]] = {"credits": {}, "state": {}, "upload": {"path": str(image)}}
+    arguments: dict[str, dict[str, Any]] = {"credits": {}, "state": {}, "upload": {"url": PHOTO_URL}}
     for index in range(calls - sessions):
         kind, session = OTHER_KINDS[index % len(OTHER_KINDS)], index % sessions
         plan.append(Call(session, kind, arguments[kind] | {"project": project_of(session)}))
@@ -216,8 +209,8 @@ async def churn_run(url: str, pid: int, count: int) -> tuple[int, int]:
 # ------------------------------------------------------------------ main
 
 
-async def measure(url: str, pid: int, args: argparse.Namespace, image: Path) -> dict[str, Any]:
-    plan = plan_calls(args.calls, args.sessions, image)
+async def measure(url: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
+    plan = plan_calls(args.calls, args.sessions)
     phases = [("started", status_kib("VmRSS", pid))]
     async with AsyncExitStack() as stack:  # warm-up: imports, token, the first render
         (client,) = await connect(stack, url, [SOLO])
@@ -292,7 +285,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"machine: {machine_line()}")
     with tempfile.TemporaryDirectory(prefix="kling-bench-load-") as tmp:
         scratch = Path(tmp)
-        image = make_jpeg(scratch / "photo.jpg")
         people = scratch / "tokens"
         people.write_text("".join(f"session{i} {token}\n" for i, token in enumerate(TOKENS)), encoding="ascii")
         with (
@@ -301,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 backend_url, scratch / "server-home", scratch / "server.log", "--tokens-file", str(people)
             ) as (url, server),
         ):
-            results = anyio.run(measure, url, server.pid, args, image)
+            results = anyio.run(measure, url, server.pid, args)
             results["project_files"] = sum(1 for _ in (scratch / "server-home").rglob("projects/*/*.json"))
         server_log = (scratch / "server.log").read_text(errors="replace")
     print(f"machine after: {machine_line()}")

@@ -24,7 +24,6 @@ from mcp.types import CallToolResult
 from kling_ai_30.local import LocalBackend
 
 from ..http_server import http_client, served_http
-from ..media import make_image
 from .conftest import messages_sent, text_of
 
 pytestmark = pytest.mark.anyio
@@ -37,15 +36,18 @@ SUBJECTS = tuple(
 )
 OTHER_CALLS = 40
 OTHER_TOOLS = ("credits", "upload", "state", "history")
+# Shared-server callers upload by link (a path would name a file on the server's disk); the local
+# backend makes a stand-in picture for it without the network.
+PHOTO_URL = "https://example.com/photos/harbour.jpg"
 
 
-def plan(image: Path) -> list[tuple[int, str, dict[str, Any]]]:
+def plan() -> list[tuple[int, str, dict[str, Any]]]:
     """One generate per person, each of their own subject; credits, upload, state and history spread over them."""
     calls = [
         (p, "generate", {"message": f"generate a 2 second video of a {subject}", "wait_seconds": 120})
         for p, subject in enumerate(SUBJECTS)
     ]
-    arguments: dict[str, dict[str, Any]] = {"credits": {}, "state": {}, "history": {}, "upload": {"path": str(image)}}
+    arguments: dict[str, dict[str, Any]] = {"credits": {}, "state": {}, "history": {}, "upload": {"url": PHOTO_URL}}
     for index in range(OTHER_CALLS):
         tool = OTHER_TOOLS[index % len(OTHER_TOOLS)]
         calls.append(((index * 7) % len(SUBJECTS), tool, arguments[tool]))
@@ -62,7 +64,7 @@ async def test_eighty_concurrent_calls_from_forty_people_over_authenticated_http
         "".join(f"person{p:02d} {tokens[p]} {accounts[p].token}\n" for p in range(len(SUBJECTS))), encoding="ascii"
     )
     people.chmod(0o600)
-    calls = plan(make_image(tmp_path / "photo.jpg"))
+    calls = plan()
     results: list[tuple[int, str, CallToolResult]] = []
     with served_http(private_home, base_url, "--tokens-file", str(people), log=tmp_path / "server.log") as served:
         async with AsyncExitStack() as stack:

@@ -62,7 +62,11 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
     async def upload(
         ctx: Context,
         path: Annotated[
-            str | None, Field(description="Absolute path of a local image, video or audio file (max 200 MB).")
+            str | None,
+            Field(
+                description="Absolute path of an image, video or audio file on the server's machine (max 200 MB); "
+                "on a shared HTTP server only its own user may name one: others give a url."
+            ),
         ] = None,
         url: Annotated[str | None, Field(description="Public http(s) link to an image, video or audio file.")] = None,
         project: ProjectName = None,
@@ -117,7 +121,10 @@ def register_tools(server: MCPServer[WorkspaceHost]) -> None:
         ctx: Context,
         output_dir: Annotated[
             str | None,
-            Field(description="Absolute folder for the MP4 (default: the user's kling-ai-30 videos folder)."),
+            Field(
+                description="Absolute folder for the MP4 (default: the user's kling-ai-30 videos folder); "
+                "on a shared HTTP server only its own user may choose one."
+            ),
         ] = None,
         wait_seconds: WaitBeforeJobId = None,
         project: ProjectName = None,

@@ -34,7 +34,6 @@ import anyio.abc
 import httpx
 
 from .. import timeline
-from ..client.backend import BackendClient
 from ..client.models import Credits, SessionState
 from ..client.session import Session
 from ..client.uploads import check_media_url, check_upload_file
@@ -48,7 +47,7 @@ from ..jobs.plan import LONG_STEPS, AnswerStep, CreditsStep, ExportStep, PlanSte
 from ..jobs.store import JobStore
 from ..notices import Notices
 from ..policy import ACCEPT_WAIT_S
-from ..progress import OnProgress, Progress, byte_progress, ignore_progress
+from ..progress import OnProgress, Progress, ignore_progress
 from ..results import CreditsView, ExportView, StateView, UploadView
 from ..router import Action, route
 from ..skill import SkillIdentity, load_identity
@@ -72,6 +71,7 @@ from .projects import (
     check_name,
 )
 from .runner import PlanRunner, long_work_kind, snapshot
+from .server_disk import refuse_server_file, refuse_server_folder, videos_folder
 
 log = logging.getLogger(__name__)
 
@@ -278,24 +278,33 @@ class Workspace:
         url: str | None = None,
         on_progress: OnProgress = ignore_progress,
     ) -> UploadView:
-        """§3.2: one local file or one URL, checked locally first."""
+        """§3.2: one local file or one URL, checked locally first. Only the server's own user may
+        name a file on its disk (``server_disk``)."""
         if (path is None) == (url is None):
             raise InputError("Give exactly one of path (a local file) or url (an http(s) link) to upload.")
+        if path is not None:
+            refuse_server_file(ref.principal)
+        return await self._upload(ref, path=path, url=url, on_progress=on_progress)
+
+    async def upload_received(
+        self, ref: ProjectRef, path: Path, *, on_progress: OnProgress = ignore_progress
+    ) -> UploadView:
+        """Upload a file this server received from the caller and holds for them (the studio's drop-in
+        upload), whoever the caller is."""
+        return await self._upload(ref, path=str(path), url=None, on_progress=on_progress)
+
+    async def _upload(
+        self, ref: ProjectRef, *, path: str | None, url: str | None, on_progress: OnProgress
+    ) -> UploadView:
         # Refused input sends nothing at all, not even the first-use setup.
         if path is not None:
             check_upload_file(path)
         else:
             check_media_url(str(url), backend_url=self.settings.api_url)
         project = await self.project(ref, on_progress=on_progress)
-        if path is not None:
-            name = Path(path).name
-            async with byte_progress(f"Uploading {name}", "uploading", on_progress) as on_bytes:
-                result = await project.client.upload_files(project.session, [path], on_progress=on_bytes)
-        else:
-            result = await project.client.upload_urls(project.session, [str(url)])
-        project.record.uploads.extend(result.files)
+        view = await project.upload(path=path, url=url, on_progress=on_progress)
         self._projects.save(ref, project.record)
-        return UploadView.of(result)
+        return view
 
     async def _upload_step(self, ref: ProjectRef, step: UploadStep) -> UploadView:
         if step.source is None:
@@ -323,6 +332,8 @@ class Workspace:
         keeps the user's order; anything else answered now. Refused input sends nothing."""
         plan = route(text, attachments)
         steps = plan_steps(plan, text, self.settings.api_url)
+        if any(isinstance(step, UploadStep) and step.source and not is_url(step.source) for step in steps):
+            refuse_server_file(ref.principal)
         routed = tuple(step.action.value for step in plan.steps)
         unknown_file = next(
             (i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None
@@ -441,7 +452,9 @@ class Workspace:
     ) -> Outcome:
         """Start ``steps`` as one job — unless the project already has a job doing that kind of work:
         then nothing at all is done, and the outcome is that job."""
-        dest = checked_output_folder(output_dir if output_dir is not None else self.settings.videos_dir)
+        if output_dir is not None:
+            refuse_server_folder(ref.principal)
+        dest = checked_output_folder(output_dir or videos_folder(self.settings.videos_dir, ref.principal))
         kind = long_work_kind(steps)
         message = next((step.text for step in steps if isinstance(step, SendStep)), None)
         lock = self._start_locks.setdefault(ref.key, anyio.Lock())
@@ -519,17 +532,10 @@ class Workspace:
                 if locked:
                     self._locks.release(project.ref.key, ctx.job.id)
             if balance is not None:
-                ctx.job.credits_spent = await self._spent_since(project.client, balance)
+                ctx.job.credits_spent = await project.spent_since(balance)
             return output
 
         return work
-
-    async def _spent_since(self, client: BackendClient, balance: Credits) -> int | None:
-        try:
-            now = await client.credits()
-        except KlingError:
-            return None  # the work is done; what it cost is only a detail
-        return max(0, balance.available - now.available)
 
     def _runner(self, project: Project, ctx: JobContext, dest: Path, auto_export: bool) -> PlanRunner:
         async def upload(step: UploadStep) -> UploadView:
@@ -573,7 +579,8 @@ class Workspace:
         if isinstance(current, SendStep) and job.before is None:
             return None
         cut_at = job.updated_at
-        dest = Path(job.request.output_dir) if job.request.output_dir else self.settings.videos_dir
+        chosen = job.request.output_dir
+        dest = Path(chosen) if chosen else videos_folder(self.settings.videos_dir, job.principal)
 
         async def resume(ctx: JobContext) -> JobOutput:
             project = await self.project(ProjectRef(ctx.job.principal, ctx.job.project))

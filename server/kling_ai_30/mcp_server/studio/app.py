@@ -102,7 +102,7 @@ def studio_apps() -> Apps:
                     )
                 )
             try:
-                uploaded = await call.workspace.upload(call.project, path=str(partial.path), on_progress=call.progress)
+                uploaded = await call.workspace.upload_received(call.project, partial.path, on_progress=call.progress)
             finally:
                 partials.release(partial)
             return call.result(
