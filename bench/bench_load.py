@@ -16,8 +16,8 @@ the 2025-11-25 era, each sending its own bearer token; each makes one ``state`` 
 opens its project; not timed). Then ``--calls`` calls start at once: one ``generate`` per session,
 each with its own subject ("a 2 second video of a red fox"), and the rest ``credits``,
 ``upload`` (a link: shared callers never name a server file) and ``state``, spread over the
-sessions. Baseline, same run, same server: the same calls one after another through a single session. ``generate`` waits for its
-job, which here includes the export the agent offers (a real render and download).
+sessions. Baseline, same run, same server: the same calls one after another through a single
+session. ``generate`` waits for its job, which here includes the export the agent offers (a real render and download).
 
 Afterwards every session's project's ``state`` must name its own subject and no other one. Finally
 ``--sequential`` ``credits``/``state`` calls on one session, with the server's ``VmRSS`` read
