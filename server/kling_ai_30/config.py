@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .errors import ConfigError
 from .policy import CONFIRM_SHARE_DEFAULT, DEFAULT_API_URL, DEFAULT_WEB_URL
+from .yaml_text import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
             f"Cannot read the settings file {path} ({exc.strerror}): fix its permissions or remove it."
         ) from None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = load_yaml(text)
     except yaml.YAMLError:
         raise ConfigError(f"The settings file {path} is not valid YAML: fix it or remove it.") from None
     if loaded is None:

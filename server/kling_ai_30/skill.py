@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .yaml_text import load_yaml
 
 SKILL_FILE = "SKILL.md"
 FRONTMATTER_FILE = "frontmatter.yaml"
@@ -184,7 +185,7 @@ def _find_frontmatter(skill_dir: Path | None) -> tuple[dict[str, Any], Path | No
 
 def _parse_yaml_mapping(text: str, source: str) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(text)
+        loaded = load_yaml(text)
     except yaml.YAMLError:
         raise ConfigError(f"The skill's {source} frontmatter is not valid YAML.") from None
     if not isinstance(loaded, dict):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from ..client.tls import preload as preload_tls
 from ..config import Settings
 from ..errors import ConfigError, InputError, JobError, KlingError
 from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_for
@@ -110,6 +111,7 @@ def _sole_error(group: BaseExceptionGroup[BaseException]) -> KlingError | None:
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    preload_tls()  # overlaps the MCP SDK's import: the first tool call finds it loaded
     options = _http_options(args)
     if not args.http:
         given = [name for name, value in _http_only(args).items() if value]

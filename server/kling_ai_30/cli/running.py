@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from ..client.tls import preload as preload_tls
 from .local_run import command_backend
 from .output import emit_notices
 from .progress import ProgressLine
@@ -40,6 +41,7 @@ async def open_workspace(
     """A workspace for the command, and the project it works in (``--project``, else the user's last
     one): the real backend, or with ``--local`` one started in-process (configured by ``sim``; see
     ``local_run``). Its notes are printed when the command ends."""
+    preload_tls()  # overlaps the workspace stack's import
     with command_backend(args, sim=sim, **overrides) as backend:
         from ..workspace.projects import LOCAL_PRINCIPAL
         from ..workspace.workspace import Workspace

@@ -27,6 +27,7 @@ import contextlib
 import functools
 import logging
 import os
+import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -67,6 +68,7 @@ from .retry import RequestKind
 from .sender import Sender
 from .session import Session
 from .sse import check_content_type
+from .tls import tls_context
 from .transfers import ProgressFn, multipart_files, stream_to_file
 from .uploads import check_media_url, open_upload, same_origin
 
@@ -100,9 +102,9 @@ class BackendClient:
         self.notices = notices if notices is not None else Notices()
         """Machine-wide notes for the user (a damaged token cache set aside), said once."""
         self._on_session_replaced = on_session_replaced
-        # One TLS context for both clients (httpx's defaults): loading the trust store is most of the
-        # cost of building a client, and it is paid before the first call can be answered.
-        verify = httpx.create_ssl_context() if transport is None else True
+        # One TLS context for every client of the process (``tls``): loading the trust store is most
+        # of the cost of building a client, and it is paid before the first call can be answered.
+        verify: ssl.SSLContext | bool = tls_context() if transport is None else True
         self._http = httpx.AsyncClient(
             base_url=settings.api_url,
             transport=transport,

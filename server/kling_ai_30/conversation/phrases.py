@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
+
+from ..yaml_text import load_yaml
 
 PHRASES_FILE = "gui_phrases.yaml"
 
@@ -132,7 +133,7 @@ class PhraseTable(_Strict):
 def phrase_table() -> PhraseTable:
     """The packaged phrase table, validated (read once)."""
     raw = importlib.resources.files(__package__ or "kling_ai_30.conversation").joinpath(PHRASES_FILE).read_text("utf-8")
-    return PhraseTable.model_validate(yaml.safe_load(raw))
+    return PhraseTable.model_validate(load_yaml(raw))
 
 
 Lang = Literal["en", "zh"]

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from ..policy import SUPPORTED_EXTENSIONS
+from ..yaml_text import load_yaml
 from .first_chars import guard
 from .grammar import ABOUT, ACTION_NAMES, WITHHOLD, ActionName, Grammar, Role
 from .learned import MODEL_FILE, load_model
@@ -194,8 +194,7 @@ def _package_file(name: str) -> bytes:
 
 def load_tables(text: bytes | None = None) -> IntentTables:
     """Read and validate ``intents.yaml`` (the packaged one unless ``text`` is given)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
-    return IntentTables.model_validate(yaml.load(tables_text() if text is None else text, Loader=loader))
+    return IntentTables.model_validate(load_yaml(tables_text() if text is None else text))
 
 
 def compile_tables(tables: IntentTables) -> Grammar:
