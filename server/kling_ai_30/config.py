@@ -26,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .errors import ConfigError
 from .policy import CONFIRM_SHARE_DEFAULT, DEFAULT_API_URL, DEFAULT_WEB_URL
-from .yaml_text import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +139,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 def _read_settings_file(path: Path) -> dict[str, Any]:
     import yaml  # only when there is a file to read: most runs have none
+
+    from .yaml_text import load_yaml
 
     try:
         text = path.read_text(encoding="utf-8")
