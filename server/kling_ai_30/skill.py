@@ -35,10 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
-from .yaml_text import load_yaml
 
 SKILL_FILE = "SKILL.md"
 FRONTMATTER_FILE = "frontmatter.yaml"
@@ -184,6 +181,12 @@ def _find_frontmatter(skill_dir: Path | None) -> tuple[dict[str, Any], Path | No
 
 
 def _parse_yaml_mapping(text: str, source: str) -> dict[str, Any]:
+    # Imported here: the server's start-up imports this module (for the identity's type) but reads
+    # the frontmatter only when the workspace is built, off the start-up path.
+    import yaml
+
+    from .yaml_text import load_yaml
+
     try:
         loaded = load_yaml(text)
     except yaml.YAMLError:
