@@ -26,10 +26,11 @@ from ..progress import OnProgress, Progress
 from ..results import Failure
 from ..timing import Clock
 from .cancel import stop_message
-from .job import Job, JobKind, JobRequest, JobStatus, Snapshot
+from .job import Job, JobKind, JobRequest, JobStatus
 from .output import JobOutput
 from .ownership import JobLocks
 from .plan import PlanStep
+from .snapshot import Snapshot
 from .store import JobStore
 
 log = logging.getLogger(__name__)

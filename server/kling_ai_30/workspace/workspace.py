@@ -40,10 +40,11 @@ from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
 from ..conversation.turn import Conversation, check_message
 from ..errors import InputError, JobError, KlingError
-from ..jobs.job import Job, JobKind, JobRequest, is_job_id
+from ..jobs.job import Job, JobKind, JobRequest, is_job_id, long_work_kind
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.output import JobOutput
 from ..jobs.plan import LONG_STEPS, AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
+from ..jobs.snapshot import snapshot
 from ..jobs.store import JobStore
 from ..notices import Notices
 from ..policy import ACCEPT_WAIT_S
@@ -70,7 +71,7 @@ from .projects import (
     ProjectStore,
     check_name,
 )
-from .runner import PlanRunner, long_work_kind, snapshot
+from .runner import PlanRunner
 from .server_disk import refuse_server_file, refuse_server_folder, videos_folder
 
 log = logging.getLogger(__name__)
