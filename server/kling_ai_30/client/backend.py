@@ -155,10 +155,6 @@ class BackendClient:
     def anonymous(self) -> bool:
         return self._account.anonymous
 
-    def take_notices(self) -> list[str]:
-        """The machine-wide notes for the user (a damaged token cache set aside); each is said once."""
-        return self.notices.take()
-
     async def ensure_credentials(self) -> Credentials:
         """The current credentials: ``NEMO_TOKEN``, else a cached anonymous token, else a new one."""
         return await self._account.credentials()
