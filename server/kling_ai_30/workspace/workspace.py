@@ -1,8 +1,9 @@
 """The workspace: the skill's actions (§3.1-§3.5) over one backend client, for both front ends.
 
     async with Workspace(settings) as workspace:
-        outcome = await workspace.request("make a 5-second preview of waves")
-        result = await workspace.follow(outcome, 45, on_progress, follow_up)
+        ref = workspace.project_ref()  # the local user's last project (or ``default``)
+        outcome = await workspace.request("make a 5-second preview of waves", ref, on_progress=on_progress)
+        result = await workspace.follow(outcome, 45, follow_up, on_progress=on_progress)
 
 - §3.0 setup on first use ("Setting things up..."): credentials, then the project's session —
   the saved one when there is one, so a restarted server continues the same timeline — and the
