@@ -47,11 +47,11 @@ from _common import FAST_BACKEND, machine_line, median, percentile, use_private_
 
 from kling_ai_30.client.backend import BackendClient
 from kling_ai_30.client.session import Session
-from kling_ai_30.client.transfers import ProgressFn
 from kling_ai_30.config import load_settings
-from kling_ai_30.jobs.schedule import fixed_poll_delays, render_poll_delays
+from kling_ai_30.jobs.schedule import render_poll_delays
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
 from kling_ai_30.local.media.files import cdn_root
+from kling_ai_30.progress import ByteCounts
 from kling_ai_30.skill import load_identity
 from kling_ai_30.workspace.export import ExportRun
 
@@ -72,7 +72,7 @@ OURS, BEFORE, SKILL_TEXT = "ours (render_poll_delays)", "ours before (no lead-in
 SCHEDULES: dict[str, Callable[[], Iterator[float]]] = {
     OURS: render_poll_delays,
     BEFORE: lambda: render_poll_delays(lead_in=()),
-    SKILL_TEXT: lambda: fixed_poll_delays(SKILL_TEXT_POLL_S),
+    SKILL_TEXT: lambda: itertools.repeat(SKILL_TEXT_POLL_S),
 }
 
 
@@ -92,7 +92,7 @@ class TimedClient(BackendClient):
 
     landed_at: float = 0.0
 
-    async def download(self, url: str, dest_dir: Path, filename: str, *, on_progress: ProgressFn | None = None) -> Path:
+    async def download(self, url: str, dest_dir: Path, filename: str, *, on_progress: ByteCounts | None = None) -> Path:
         path = await super().download(url, dest_dir, filename, on_progress=on_progress)
         self.landed_at = time.time()
         return path

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from kling_ai_30.config import CLAUDE_MODEL_ENV, ENV_VARS
+from kling_ai_30.config import CLAUDE_MODEL_ENV, ENV_VARS, load_settings
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
+from kling_ai_30.workspace.projects import ProjectRef
+from kling_ai_30.workspace.workspace import Workspace
 
 # Variables that would make a test talk to a real account or a real backend: every setting the
 # program reads, and Claude's key and model.
@@ -69,3 +71,19 @@ def backend(_shared_backend: tuple[LocalBackend, str]) -> Iterator[LocalBackend]
 @pytest.fixture
 def base_url(backend: LocalBackend, _shared_backend: tuple[LocalBackend, str]) -> str:
     return _shared_backend[1]
+
+
+DEFAULT_PROJECT = ProjectRef("local", "default")
+"""The local user's default project: where a workspace test works unless it names another."""
+
+
+def follow_up(job_id: str) -> str:
+    """What a workspace tells the user to say next about a job, in tests of the workspace itself."""
+    return f"follow {job_id}"
+
+
+@pytest.fixture
+async def workspace(base_url: str) -> AsyncIterator[Workspace]:
+    """A workspace on the local backend: the middle both front ends call, without either of them."""
+    async with Workspace(load_settings({}, api_url=base_url, web_url=base_url)) as ws:
+        yield ws

@@ -47,7 +47,7 @@ async def test_a_damaged_token_cache_is_told_once_by_the_client_that_set_it_asid
     fake = FakeBackend()
     async with BackendClient(settings, load_identity(), transport=fake.transport()) as client:
         await client.credits()
-        told = client.take_notices()
-        assert client.take_notices() == []
+        told = client.notices.take()
+        assert client.notices.take() == []
     assert len(told) == 1 and "was damaged and was moved to" in told[0] and told[0].endswith("a new one is used.")
     assert fake.tokens_issued == 1

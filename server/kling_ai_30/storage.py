@@ -20,6 +20,8 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
+
 log = logging.getLogger(__name__)
 
 PRIVATE_FILE_MODE = 0o600
@@ -188,3 +190,23 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def place_without_overwrite(tmp: Path, target: Path) -> Path:
+    """Move ``tmp`` (a finished file in ``target``'s folder) to ``target`` or ``target (2)``…; never
+    replaces an existing file. Returns where it went."""
+    stem, suffix = target.stem, target.suffix
+    for n in range(1, 1000):
+        candidate = target if n == 1 else target.with_name(f"{stem} ({n}){suffix}")
+        try:
+            os.link(tmp, candidate)  # fails if candidate exists: no window for a silent overwrite
+        except FileExistsError:
+            continue
+        except OSError:
+            if candidate.exists():
+                continue
+            os.replace(tmp, candidate)  # filesystems without hard links
+            return candidate
+        tmp.unlink(missing_ok=True)
+        return candidate
+    raise InputError(f"Too many files named like {target.name} in {target.parent}: clean up the folder.")

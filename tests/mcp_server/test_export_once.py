@@ -58,3 +58,17 @@ async def test_an_unchanged_timeline_asked_into_another_folder_is_copied_not_ren
     copied = (await mcp.call_tool("export", {"output_dir": str(other), "wait_seconds": 60})).structured_content or {}
     path = Path(copied["export"]["path"])
     assert path.parent == other and path.read_bytes() == first.read_bytes() and renders(backend) == 1
+
+
+async def test_a_copy_into_a_folder_that_has_the_name_comes_whole_beside_it_and_leaves_nothing_else(
+    mcp: Client, backend: LocalBackend, tmp_path: Path
+) -> None:
+    first = await generated(mcp)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / first.name).write_bytes(b"the user's own file")
+    copied = (await mcp.call_tool("export", {"output_dir": str(other), "wait_seconds": 60})).structured_content or {}
+    path = Path(copied["export"]["path"])
+    assert path == other / f"{first.stem} (2){first.suffix}" and path.read_bytes() == first.read_bytes()
+    assert (other / first.name).read_bytes() == b"the user's own file"
+    assert sorted(p.name for p in other.iterdir()) == sorted([first.name, path.name]) and renders(backend) == 1

@@ -1,6 +1,7 @@
 """What a review of the middle found, held: an upload's error reaches the user as itself; a job
 belongs to the process holding its lock (not to a pid that may be anyone's); a message cut off
-while it was leaving is watched, never called unsent; the last project used is the default."""
+while it was leaving is watched, never called unsent (the last project being the default is in
+``test_tool_call``)."""
 
 from __future__ import annotations
 
@@ -119,10 +120,3 @@ async def test_a_message_cut_off_while_it_was_leaving_is_watched_and_never_calle
     assert "most likely never sent" not in told and "Send it again" not in told
     assert "has not changed after 5 checks" in told  # watched on the recovery schedule, as a dropped stream
     assert not [r for r in backend.store.requests() if r.path == "/run_sse"]
-
-
-async def test_the_last_project_used_is_the_default_even_when_it_was_already_open(mcp: Client) -> None:
-    for name in ("beach", "city", "beach"):
-        await mcp.call_tool("state", {"project": name})
-    listed = await mcp.call_tool("projects", {})
-    assert (listed.structured_content or {})["current"] == "beach"

@@ -57,6 +57,7 @@ from ..policy import (
     SSE_READ_GAP_S,
     USER_PLACEHOLDER,
 )
+from ..progress import ByteCounts
 from ..skill import SkillIdentity
 from ..timing import Clock, Sleep
 from .account import Account
@@ -69,7 +70,7 @@ from .sender import Sender
 from .session import Session
 from .sse import check_content_type
 from .tls import tls_context
-from .transfers import ProgressFn, multipart_files, stream_to_file
+from .transfers import multipart_files, stream_to_file
 from .uploads import check_media_url, open_upload, same_origin
 
 log = logging.getLogger(__name__)
@@ -156,10 +157,6 @@ class BackendClient:
     def anonymous(self) -> bool:
         return self._account.anonymous
 
-    def take_notices(self) -> list[str]:
-        """The machine-wide notes for the user (a damaged token cache set aside); each is said once."""
-        return self.notices.take()
-
     async def ensure_credentials(self) -> Credentials:
         """The current credentials: ``NEMO_TOKEN``, else a cached anonymous token, else a new one."""
         return await self._account.credentials()
@@ -235,7 +232,7 @@ class BackendClient:
     # --------------------------------------------------------------- upload
 
     async def upload_files(
-        self, session: Session, paths: Sequence[str | os.PathLike[str]], *, on_progress: ProgressFn | None = None
+        self, session: Session, paths: Sequence[str | os.PathLike[str]], *, on_progress: ByteCounts | None = None
     ) -> UploadResult:
         """Upload local files (multipart field ``files``): each opened once, checked, and sent from that descriptor."""
         if not paths:
@@ -347,7 +344,7 @@ class BackendClient:
         dest_dir: Path,
         filename: str,
         *,
-        on_progress: ProgressFn | None = None,
+        on_progress: ByteCounts | None = None,
     ) -> Path:
         """Stream ``url`` into ``dest_dir``: temp file, size and MP4 checks, atomic rename, never overwrite."""
         parts = urlsplit(url)
@@ -361,14 +358,14 @@ class BackendClient:
         )
 
     async def download_render_fallback(
-        self, render_id: str, dest_dir: Path, filename: str, *, on_progress: ProgressFn | None = None
+        self, render_id: str, dest_dir: Path, filename: str, *, on_progress: ByteCounts | None = None
     ) -> Path:
         """``GET /api/render/proxy/<id>/download`` with auth, for when the output URL is not reachable."""
         url = f"{self.settings.api_url}/api/render/proxy/{_path_part(render_id)}/download"
         return await self._download_from_backend(url, dest_dir, filename, on_progress)
 
     async def _download_from_backend(
-        self, url: str, dest_dir: Path, filename: str, on_progress: ProgressFn | None
+        self, url: str, dest_dir: Path, filename: str, on_progress: ByteCounts | None
     ) -> Path:
         """A download with the token and attribution headers, recovered like any other request."""
 

@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,11 +22,11 @@ import httpx
 
 from ..errors import APIError, BackendUnavailableError, InputError, OutputFolderError
 from ..policy import DOWNLOAD_CHUNK_BYTES
+from ..progress import ByteCounts
+from ..storage import place_without_overwrite
 from .envelope import ErrorContext, unwrap
 from .uploads import OpenedFile
 
-ProgressFn = Callable[[int, int | None], None]
-"""Called with (bytes done, bytes total or None)."""
 MultipartFiles = list[tuple[str, tuple[str, Any, str]]]
 """httpx's ``files=``: (field, (file name, reader, content type)) per file."""
 
@@ -36,7 +36,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 # ------------------------------------------------------------------------------------ upload
 
 
-def multipart_files(opened: Sequence[OpenedFile], on_progress: ProgressFn | None) -> MultipartFiles:
+def multipart_files(opened: Sequence[OpenedFile], on_progress: ByteCounts | None) -> MultipartFiles:
     """The multipart field ``files`` for ``opened``, each read from its checked descriptor as it is sent.
 
     Built again for every attempt (a renewed token, a new session): progress restarts with it.
@@ -46,7 +46,7 @@ def multipart_files(opened: Sequence[OpenedFile], on_progress: ProgressFn | None
 
 
 class _ByteCounter:
-    def __init__(self, total: int, callback: ProgressFn | None) -> None:
+    def __init__(self, total: int, callback: ByteCounts | None) -> None:
         self.total = total
         self.done = 0
         self.callback = callback
@@ -106,7 +106,7 @@ async def stream_to_file(
     filename: str,
     *,
     context: ErrorContext,
-    on_progress: ProgressFn | None = None,
+    on_progress: ByteCounts | None = None,
 ) -> Path:
     """Stream ``url`` into ``dest_dir``: temp file, size and MP4 checks, atomic rename, never overwrite.
 
@@ -136,7 +136,7 @@ async def stream_to_file(
         if expected is not None and done != expected:
             raise APIError(f"The download stopped early ({done} of {expected} bytes); export again.")
         _check_mp4(tmp)
-        return _place_without_overwrite(tmp, dest / name)
+        return place_without_overwrite(tmp, dest / name)
     except httpx.HTTPError as exc:
         raise BackendUnavailableError(
             f"The download from {host_of(url)} failed ({type(exc).__name__}); check the network and export again."
@@ -176,22 +176,3 @@ def _check_mp4(path: Path) -> None:
         header = handle.read(12)
     if len(header) < 12 or header[4:8] != b"ftyp":
         raise APIError("The downloaded file is not an MP4 (the render may have failed); export again.")
-
-
-def _place_without_overwrite(tmp: Path, target: Path) -> Path:
-    """Move ``tmp`` to ``target`` or ``target (2)``…; never replaces an existing file."""
-    stem, suffix = target.stem, target.suffix
-    for n in range(1, 1000):
-        candidate = target if n == 1 else target.with_name(f"{stem} ({n}){suffix}")
-        try:
-            os.link(tmp, candidate)  # fails if candidate exists: no window for a silent overwrite
-        except FileExistsError:
-            continue
-        except OSError:
-            if candidate.exists():
-                continue
-            os.replace(tmp, candidate)  # filesystems without hard links
-            return candidate
-        tmp.unlink(missing_ok=True)
-        return candidate
-    raise InputError(f"Too many files named like {target.name} in {target.parent}: clean up the folder.")

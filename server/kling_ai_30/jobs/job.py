@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..results import Failure
 from .output import JobOutput
-from .plan import PlanStep
+from .plan import PlanStep, SendStep
+from .snapshot import Snapshot
 
 _JOB_ID = re.compile(r"[a-z]{3}_[0-9a-f]{6,32}")
 
@@ -30,6 +32,11 @@ def is_job_id(value: str) -> bool:
 class JobKind(StrEnum):
     GENERATE = "generate"
     EXPORT = "export"
+
+
+def long_work_kind(steps: Sequence[PlanStep]) -> JobKind:
+    """The kind of job a plan runs as: a generate when it sends a message, else an export."""
+    return JobKind.GENERATE if any(isinstance(step, SendStep) for step in steps) else JobKind.EXPORT
 
 
 class JobStatus(StrEnum):
@@ -54,15 +61,6 @@ class JobRequest(BaseModel):
     edits: int = 0
     """What the cost estimate counted the messages as (new clips, edits): what this job's cost, once
     known, teaches the next estimate."""
-
-
-class Snapshot(BaseModel):
-    """The project as it was before a message: recognises the message's effect after a restart."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    draft: JsonValue = None
-    canvas: JsonValue = None
 
 
 _Seconds = Annotated[float, Field(allow_inf_nan=False)]
@@ -97,7 +95,6 @@ class Job(BaseModel):
     before: Snapshot | None = None
     """Generate: the project before the current message (see ``Snapshot``)."""
     owner_pid: int | None = None
-    session_id: str | None = None
     credits_spent: int | None = None
     """What the job cost, from the balance before and after it, when both could be read."""
     accepted: bool = False

@@ -26,10 +26,11 @@ from ..progress import OnProgress, Progress
 from ..results import Failure
 from ..timing import Clock
 from .cancel import stop_message
-from .job import Job, JobKind, JobRequest, JobStatus, Snapshot
+from .job import Job, JobKind, JobRequest, JobStatus
 from .output import JobOutput
 from .ownership import JobLocks
 from .plan import PlanStep
+from .snapshot import Snapshot
 from .store import JobStore
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,6 @@ class JobManager:
         request: JobRequest,
         steps: list[PlanStep],
         before: Snapshot | None = None,
-        session_id: str | None = None,
         job_id: str | None = None,
     ) -> Job:
         """Run ``work`` as a new job; raises ``JobError`` (and runs nothing) when the job cannot be saved."""
@@ -136,7 +136,6 @@ class JobManager:
             request=request,
             before=before,
             owner_pid=os.getpid(),
-            session_id=session_id,
             steps=steps,
             created_at=self._clock(),
             updated_at=self._clock(),

@@ -56,9 +56,3 @@ def _paced(start_s: float, fast_s: float, fast_window_s: float, backoff: float, 
             delay = min(delay * backoff, cap_s)
         yield delay
         elapsed += delay
-
-
-def fixed_poll_delays(every_s: float = 30.0) -> Iterator[float]:
-    """The skill text's schedule: every 30 s. Kept as the benchmark's baseline."""
-    while True:
-        yield every_s

@@ -17,10 +17,11 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
+from mcp.server.context import ServerRequestContext
 
 from ..errors import ConfigError, KlingError
 
@@ -89,6 +90,14 @@ class WorkspaceHost:
             self._workspace, self._opening = workspace, False
             self._ready.set()
             await self._stop.wait()
+
+
+async def workspace_of(ctx: ServerRequestContext[Any, Any]) -> Workspace:
+    """The workspace of the server a request came to; a ``KlingError`` (unusable settings) as
+    ``WorkspaceHost.workspace`` raises it, for each caller to say in its own way."""
+    host = ctx.lifespan_context
+    assert isinstance(host, WorkspaceHost)
+    return await host.workspace()
 
 
 def _build(make: Callable[[], Workspace]) -> Workspace:

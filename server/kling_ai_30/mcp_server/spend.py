@@ -14,7 +14,7 @@ from mcp.server.mcpserver import Context, Elicit
 from pydantic import BaseModel, Field
 
 from ..errors import KlingError
-from .host import WorkspaceHost
+from .host import workspace_of
 from .tool_call import principal_of
 
 
@@ -32,10 +32,8 @@ async def confirm_spend(
     capabilities = ctx.client_capabilities
     if capabilities is None or capabilities.elicitation is None:
         return GO_AHEAD  # nobody to ask: the balance check still refuses what cannot be paid
-    host = ctx.request_context.lifespan_context
-    assert isinstance(host, WorkspaceHost)
     try:
-        workspace = await host.workspace()
+        workspace = await workspace_of(ctx.request_context)
         share = workspace.settings.confirm_share
         if share is None:
             return GO_AHEAD

@@ -29,7 +29,7 @@ from ..errors import KlingError
 from ..policy import CLAUDE_CODE_WAIT_S, DEFAULT_WAIT_S
 from ..progress import Progress
 from ..workspace.projects import LOCAL_PRINCIPAL
-from .host import WorkspaceHost
+from .host import workspace_of
 from .json_logs import log_context
 from .principals import token_principal
 from .studio.poster import poster_jpeg
@@ -129,10 +129,8 @@ def tool_result(
 async def tool_call(ctx: Context, project: str | None = None) -> AsyncIterator[ToolCall]:
     """The call's ``ToolCall`` (in ``project``, or the caller's last one); a ``KlingError`` raised
     inside becomes the tool's error result."""
-    host = ctx.request_context.lifespan_context
-    assert isinstance(host, WorkspaceHost)
     try:
-        workspace = await host.workspace()
+        workspace = await workspace_of(ctx.request_context)
         principal = principal_of(ctx)
         ref = workspace.project_ref(principal, project)
     except KlingError as exc:  # settings unusable, a bad project name: say so

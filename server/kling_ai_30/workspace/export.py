@@ -68,7 +68,8 @@ class ExportRun:
     max_wait_s: float = RENDER_MAX_WAIT_S
     poll_delays: Callable[[], Iterator[float]] = render_poll_delays
     exported_before: Callable[[str], ExportView | None] = lambda digest: None
-    """The earlier export of a draft with this digest whose file is still there, if any."""
+    """The earlier export of a draft with this digest whose file is still there, if any. Called in a
+    worker thread: delivering it into another folder copies the MP4, which must not hold up the loop."""
     digest: str | None = None
     """The exported draft's digest, once known (a resumed render's is not)."""
 
@@ -90,7 +91,7 @@ class ExportRun:
                 if draft is None:
                     draft = await self._exportable_draft(state)
                     self.digest = draft_digest(draft)
-                    earlier = None if fresh else self.exported_before(self.digest)
+                    earlier = None if fresh else await anyio.to_thread.run_sync(self.exported_before, self.digest)
                     if earlier is not None:
                         said = f"✅ Already exported, and the timeline has not changed since: {earlier.path}"
                         return earlier.model_copy(update={"message": said})

@@ -7,11 +7,14 @@ in ``/``, ``/proc``, ``/sys`` or ``/dev``, and writing there as root could do ha
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import OutputFolderError
+from ..storage import place_without_overwrite
 
 _SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
@@ -43,13 +46,21 @@ def _is_system(folder: Path) -> bool:
     return folder == Path(folder.anchor) or any(folder == s or s in folder.parents for s in _SYSTEM_FOLDERS)
 
 
-def copy_into(folder: Path, source: Path) -> Path:
+def copy_into(folder: Path, source: Path, *, copy: Callable[[Path, Path], object] = shutil.copy2) -> Path:
     """A copy of ``source`` in ``folder`` under its own name, or ``name (2).mp4``… when that is taken
-    (an existing file is never overwritten); the copy itself if it is already there."""
+    (an existing file is never overwritten); the copy itself if it is already there.
+
+    The bytes go to a hidden temporary file beside the target first, which takes the video's name
+    only once whole: a copy that fails (disk full, the process killed) leaves no half-written MP4
+    that a player, or the next export, would take for the video. Blocking: call it off the event loop.
+    """
     if source.parent == folder:
         return source
-    target, number = folder / source.name, 2
-    while target.exists():
-        target, number = folder / f"{source.stem} ({number}){source.suffix}", number + 1
-    shutil.copy2(source, target)
-    return target
+    handle, name = tempfile.mkstemp(prefix=f".{source.name}.", suffix=".part", dir=folder)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        copy(source, tmp)
+        return place_without_overwrite(tmp, folder / source.name)
+    finally:
+        tmp.unlink(missing_ok=True)

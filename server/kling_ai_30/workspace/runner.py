@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +27,11 @@ from ..client.backend import BackendClient
 from ..client.models import SessionState
 from ..conversation.turn import Reply, Status, state_changes
 from ..errors import JobError, KlingError, RenderTimeoutError
-from ..jobs.job import Job, JobKind, Snapshot
+from ..jobs.job import Job
 from ..jobs.manager import JobContext
 from ..jobs.output import JobOutput
 from ..jobs.plan import AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
+from ..jobs.snapshot import snapshot
 from ..policy import RECOVERY_FIRST_POLL_S
 from ..results import CreditsView, ExportView, Failure, ReplyView, StateView, UploadView
 from ..timing import Clock, Sleep
@@ -172,7 +173,7 @@ class PlanRunner:
         job = self.job
         if job.before is None:
             raise JobError("This job cannot be resumed after a restart.")
-        before = SessionState.model_validate({"state": {"draft": job.before.draft, "canvas_config": job.before.canvas}})
+        before = job.before.as_state()
         if not job.accepted and not job.sending:
             return await self._unconfirmed(before)  # cut off before the message left: it was not sent
         # Accepted, or cut off while it was leaving (it may be on the backend, working for minutes):
@@ -244,12 +245,3 @@ class PlanRunner:
     def _save(self, output: JobOutput) -> None:
         self.job.result = output.model_copy(deep=True)
         self.ctx.save()
-
-
-def snapshot(state: SessionState) -> Snapshot:
-    """What a message's effect is recognised against after a restart."""
-    return Snapshot(draft=state.state.draft, canvas=state.state.canvas_config)
-
-
-def long_work_kind(steps: Sequence[PlanStep]) -> JobKind:
-    return JobKind.GENERATE if any(isinstance(step, SendStep) for step in steps) else JobKind.EXPORT

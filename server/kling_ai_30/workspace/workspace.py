@@ -1,8 +1,9 @@
 """The workspace: the skill's actions (§3.1-§3.5) over one backend client, for both front ends.
 
     async with Workspace(settings) as workspace:
-        outcome = await workspace.request("make a 5-second preview of waves")
-        result = await workspace.follow(outcome, 45, on_progress, follow_up)
+        ref = workspace.project_ref()  # the local user's last project (or ``default``)
+        outcome = await workspace.request("make a 5-second preview of waves", ref, on_progress=on_progress)
+        result = await workspace.follow(outcome, 45, follow_up, on_progress=on_progress)
 
 - §3.0 setup on first use ("Setting things up..."): credentials, then the project's session —
   the saved one when there is one, so a restarted server continues the same timeline — and the
@@ -40,10 +41,11 @@ from ..client.uploads import check_media_url, check_upload_file
 from ..config import Settings
 from ..conversation.turn import Conversation, check_message
 from ..errors import InputError, JobError, KlingError
-from ..jobs.job import Job, JobKind, JobRequest, is_job_id
+from ..jobs.job import Job, JobKind, JobRequest, is_job_id, long_work_kind
 from ..jobs.manager import JobContext, JobManager, Work
 from ..jobs.output import JobOutput
 from ..jobs.plan import LONG_STEPS, AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
+from ..jobs.snapshot import snapshot
 from ..jobs.store import JobStore
 from ..notices import Notices
 from ..policy import ACCEPT_WAIT_S
@@ -70,7 +72,7 @@ from .projects import (
     ProjectStore,
     check_name,
 )
-from .runner import PlanRunner, long_work_kind, snapshot
+from .runner import PlanRunner
 from .server_disk import refuse_server_file, refuse_server_folder, videos_folder
 
 log = logging.getLogger(__name__)
@@ -491,7 +493,6 @@ class Workspace:
                     request=request,
                     steps=steps,
                     before=snapshot(before) if before is not None else None,
-                    session_id=project.session.session_id,
                     job_id=job_id,
                 )
             except BaseException:

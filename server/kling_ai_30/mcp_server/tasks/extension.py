@@ -32,7 +32,7 @@ from pydantic import Field, ValidationError
 from ...errors import KlingError
 from ...workspace.outcome import JobResult, Outcome
 from ...workspace.projects import ProjectRef
-from ..host import WorkspaceHost
+from ..host import workspace_of
 from ..tool_call import request_principal, with_notices
 from .negotiation import TASKS_EXTENSION, becomes_task, is_task_call
 from .task import Task, is_task_of, job_id_in, task_of
@@ -125,10 +125,8 @@ async def _resumed(workspace: Workspace, job: Job) -> Outcome:
 
 
 async def _workspace(ctx: ServerRequestContext[Any, Any]) -> Workspace:
-    host = ctx.lifespan_context
-    assert isinstance(host, WorkspaceHost)
     try:
-        return await host.workspace()
+        return await workspace_of(ctx)
     except KlingError as exc:  # settings unusable: the same sentence every tool call gives
         raise MCPError(code=INTERNAL_ERROR, message=str(exc)) from None
 
