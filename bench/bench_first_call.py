@@ -34,9 +34,7 @@ Target: the first call answered <= 150 ms after the ``initialize`` answer (issue
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -46,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _common import Stdio, backend_process, machine_line, median, private_env, registered_token, source_at, verdict
-from bench_startup import MINIMAL_SERVER
+from bench_startup import MINIMAL_SERVER, phases
 
 TARGET_MS = 150.0
 WARM_CALLS = 5
@@ -124,17 +122,6 @@ def start_and_call(command: Sequence[str], env: dict[str, str], tool: str) -> St
     finally:
         server.close()
     return Start(initialized, first, latency, warm)
-
-
-def stages(script: Path, env: dict[str, str], runs: int) -> dict[str, float]:
-    samples: dict[str, list[float]] = {}
-    for _ in range(runs):
-        done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"{script.name} failed:\n{done.stderr}")
-        for name, ms in json.loads(done.stdout.strip().splitlines()[-1]).items():
-            samples.setdefault(name, []).append(ms)
-    return {name: median(values) for name, values in samples.items()}
 
 
 def spread(values: Sequence[float], unit: float = 1e3) -> str:
@@ -217,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         shutil.rmtree(home, ignore_errors=True)
             script = scratch / "stages.py"
             script.write_text(STAGES, encoding="utf-8")
-            breakdown = stages(script, env(RETURNING, kinds[RETURNING].home(0)), args.stages)
+            breakdown = phases(script, env(RETURNING, kinds[RETURNING].home(0)), args.stages)
     print(f"machine after: {machine_line()}")
 
     for name, starts in results.items():
