@@ -113,6 +113,27 @@ async def test_iterative_edits_show_on_the_timeline_and_export_the_latest(mcp: C
 
 
 @pytest.mark.parametrize(
+    ("edit", "said", "not_said"),
+    [
+        pytest.param("把标题改成“海边的早晨”，音乐调小一点", ["✅ 标题文字已修改", "✅ 背景音乐音量已调整"], "changed", id="zh"),
+        pytest.param('change the title to "海边的早晨"', ["✅ Title text changed"], "已修改", id="en-with-chinese-title"),
+    ],
+)
+async def test_a_silent_edit_is_summarised_in_the_language_it_was_asked_in(
+    mcp: Client, backend: LocalBackend, edit: str, said: list[str], not_said: str
+) -> None:
+    first = await mcp.call_tool("generate", {"message": "generate a 5-second video of a beach", "wait_seconds": 60})
+    assert first.structured_content is not None and first.structured_content["status"] == "done"
+    backend.faults.force_silent(True, times=1)
+    result = await mcp.call_tool("generate", {"message": edit, "wait_seconds": 60})
+    assert not result.is_error, text_of(result)
+    message = text_of(result)
+    assert all(line in message for line in said), message
+    assert not_said not in message.split("Timeline (")[0]
+    assert "海边的早晨" in message
+
+
+@pytest.mark.parametrize(
     ("message", "routed", "field"),
     [
         pytest.param("how many credits do I have left?", ["credits"], "credits", id="credits"),

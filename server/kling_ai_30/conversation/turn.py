@@ -44,6 +44,7 @@ from ..errors import (
     StreamError,
     TurnFailedError,
 )
+from ..language import Language, language_of
 from ..policy import (
     MAX_MESSAGE_CHARS,
     RECOVERY_FIRST_POLL_S,
@@ -119,6 +120,8 @@ class Reply:
 
 @dataclass
 class _Collected:
+    language: Language = "en"
+    """The request's, for the sentences we write ourselves (a silent reply's change lines)."""
     texts: list[str] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
     tools: list[str] = field(default_factory=list)
@@ -199,7 +202,7 @@ class Conversation:
             raise InputError("A message is already being processed in this session; wait for it to finish.")
         async with self._in_flight:
             state_before = before if before is not None else await self.client.state(self.session)
-            collected = _Collected()
+            collected = _Collected(language=language_of(message))
             report(Status("sending", "Sending your request…"))
             lost: _Lost | None = None
             try:
@@ -413,7 +416,7 @@ class Conversation:
             after = later
             changes = state_changes(before, after)
             polls += 1
-        text = timeline.describe_changes(changes)
+        text = timeline.describe_changes(changes, collected.language)
         if changes:
             text = f"{text}\n{timeline.summarize(after.state.draft)}"
         return Reply(
@@ -426,12 +429,19 @@ class Conversation:
         )
 
     async def watch(
-        self, before: SessionState, *, on_status: StatusFn | None = None, first_poll_s: float = RECOVERY_FIRST_POLL_S
+        self,
+        before: SessionState,
+        *,
+        on_status: StatusFn | None = None,
+        first_poll_s: float = RECOVERY_FIRST_POLL_S,
+        language: Language = "en",
     ) -> Reply:
         """Learn a message's outcome without its stream (dropped, or lost with a restarted server):
         poll the state against ``before``; never re-send. ``first_poll_s`` shortens the first wait
-        when part of it has already passed (a job resumed long after it was cut)."""
-        return await self._watch(before, _Collected(), on_status or (lambda status: None), first_poll_s)
+        when part of it has already passed (a job resumed long after it was cut); ``language`` is the
+        message's, for the change lines."""
+        collected = _Collected(language=language)
+        return await self._watch(before, collected, on_status or (lambda status: None), first_poll_s)
 
     async def _watch(
         self,
@@ -465,7 +475,9 @@ class Conversation:
             if changes:
                 text = "".join(collected.texts).strip()
                 lead = translate(strip_trailing_temporary_issue(text)).text if text else ""
-                summary = f"{timeline.describe_changes(changes)}\n{timeline.summarize(after.state.draft)}"
+                summary = (
+                    f"{timeline.describe_changes(changes, collected.language)}\n{timeline.summarize(after.state.draft)}"
+                )
                 return Reply(
                     text=f"{lead}\n\n{summary}".strip() if lead else summary,
                     silent=not text,
@@ -478,7 +490,7 @@ class Conversation:
         if lost.finished:
             # The backend ended the turn without a word: unchanged is its outcome, as for any silent reply.
             return Reply(
-                text=timeline.describe_changes(()) if last_read is not None else UNREAD_NOTE,
+                text=timeline.describe_changes((), collected.language) if last_read is not None else UNREAD_NOTE,
                 silent=True,
                 changes=(),
                 state=last_read or before,

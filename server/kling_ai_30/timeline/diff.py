@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from ..language import Language
 from .canvas import canvas_changes, read_canvas
 from .draft import read_tracks
 from .model import Change, ChangeKind, Segment, Track, TrackKind
@@ -15,6 +16,7 @@ _T = TypeVar("_T")
 
 
 NO_CHANGE = "No visible change to the timeline."
+_NO_CHANGE_ZH = "时间线没有可见的变化。"
 
 
 def diff(
@@ -170,11 +172,13 @@ _CHANGED_VERBS = {
 _CANVAS_FIELDS = {"aspect_ratio": "Aspect ratio changed", "resolution": "Resolution changed"}
 
 
-def describe_changes(changes: Sequence[Change]) -> str:
-    """One ``✅`` line per change, or a sentence saying nothing visible changed."""
+def describe_changes(changes: Sequence[Change], language: Language = "en") -> str:
+    """One ``✅`` line per change, or a sentence saying nothing visible changed, in ``language``
+    (the request's: the backend's own reply would have been)."""
     if not changes:
-        return NO_CHANGE
-    return "\n".join(_describe(change) for change in changes)
+        return _NO_CHANGE_ZH if language == "zh" else NO_CHANGE
+    describe = _describe_zh if language == "zh" else _describe
+    return "\n".join(describe(change) for change in changes)
 
 
 def _describe(change: Change) -> str:
@@ -191,3 +195,45 @@ def _describe(change: Change) -> str:
         return f"✅ {_CANVAS_FIELDS[field]}: {change.before} → {change.after}"
     verb = _CHANGED_VERBS.get(field, f"{field} changed")
     return f"✅ {change.track} {verb}: {change.before} → {change.after}"
+
+
+# The labels ``draft`` gives tracks, and the canvas's; a name the backend gave a track is kept as is.
+_TRACKS_ZH = {
+    "Video": "视频",
+    "BGM": "背景音乐",
+    "Title": "标题",
+    "Subtitle": "字幕",
+    "Caption": "说明文字",
+    "Text": "文字",
+    "Audio": "音频",
+    "Track": "轨道",
+    "Canvas": "画布",
+}
+_CHANGED_VERBS_ZH = {
+    "trimmed": "已裁剪",
+    "extended": "已延长",
+    "moved": "已移动",
+    "timing": "时间已调整",
+    "text": "文字已修改",
+    "volume": "音量已调整",
+    "label": "已更改",
+    "source": "素材已替换",
+}
+_CANVAS_FIELDS_ZH = {"aspect_ratio": "画面比例已更改", "resolution": "分辨率已更改"}
+
+
+def _describe_zh(change: Change) -> str:
+    track = _TRACKS_ZH.get(change.track, change.track)
+    if change.kind is ChangeKind.ADDED:
+        if change.field == "track" or change.after is None:
+            return f"✅ 已添加{track}轨道"
+        return f"✅ 已添加{track}：{change.after}"
+    if change.kind is ChangeKind.REMOVED:
+        if change.field == "track" or change.before is None:
+            return f"✅ 已删除{track}轨道"
+        return f"✅ 已删除{track}：{change.before}"
+    field = change.field or "settings"
+    if field in _CANVAS_FIELDS_ZH:
+        return f"✅ {_CANVAS_FIELDS_ZH[field]}：{change.before} → {change.after}"
+    verb = _CHANGED_VERBS_ZH.get(field, f"的{field}已修改")
+    return f"✅ {track}{verb}：{change.before} → {change.after}"

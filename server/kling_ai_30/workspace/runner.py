@@ -32,6 +32,7 @@ from ..jobs.manager import JobContext
 from ..jobs.output import JobOutput
 from ..jobs.plan import AnswerStep, CreditsStep, ExportStep, PlanStep, SendStep, StateStep, UploadStep
 from ..jobs.snapshot import snapshot
+from ..language import language_of
 from ..policy import RECOVERY_FIRST_POLL_S
 from ..results import CreditsView, ExportView, Failure, ReplyView, StateView, UploadView
 from ..timing import Clock, Sleep
@@ -181,7 +182,10 @@ class PlanRunner:
         # The 30 s before the first poll count from when the job was cut off, not from now.
         waited = max(0.0, self.wall_clock() - (cut_at if cut_at is not None else job.updated_at))
         reply = await self.project.conversation.watch(
-            before, on_status=self._report_status, first_poll_s=RECOVERY_FIRST_POLL_S - waited
+            before,
+            on_status=self._report_status,
+            first_poll_s=RECOVERY_FIRST_POLL_S - waited,
+            language=language_of(job.request.message or ""),
         )
         return ReplyView.of(reply)
 
@@ -191,7 +195,7 @@ class PlanRunner:
         after = await self.client.state(self.project.session)
         changes = state_changes(before, after)
         if changes:
-            text = timeline.describe_changes(changes)
+            text = timeline.describe_changes(changes, language_of(self.ctx.job.request.message or ""))
             return ReplyView.of(Reply(text=text, silent=True, changes=changes, state=after, recovered=True))
         raise JobError(
             "This request was interrupted before the backend confirmed it, so it was most likely never sent "
