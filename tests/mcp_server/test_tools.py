@@ -115,8 +115,12 @@ async def test_iterative_edits_show_on_the_timeline_and_export_the_latest(mcp: C
 @pytest.mark.parametrize(
     ("edit", "said", "not_said"),
     [
-        pytest.param("把标题改成“海边的早晨”，音乐调小一点", ["✅ 标题文字已修改", "✅ 背景音乐音量已调整"], "changed", id="zh"),
-        pytest.param('change the title to "海边的早晨"', ["✅ Title text changed"], "已修改", id="en-with-chinese-title"),
+        pytest.param(
+            "把标题改成“海边的早晨”，音乐调小一点", ["✅ 标题文字已修改", "✅ 背景音乐音量已调整"], "changed", id="zh"
+        ),
+        pytest.param(
+            'change the title to "海边的早晨"', ["✅ Title text changed"], "已修改", id="en-with-chinese-title"
+        ),
     ],
 )
 async def test_a_silent_edit_is_summarised_in_the_language_it_was_asked_in(
