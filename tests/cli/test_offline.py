@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,20 @@ def test_local_reset_refuses_while_an_offline_command_runs(capsys: pytest.Captur
 def test_local_reset_with_nothing_to_remove_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_json(capsys, "local", "reset")
     assert result["removed"] is False and "no offline project" in str(result["message"])
+
+
+def test_every_hint_an_offline_command_prints_works_when_pasted(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "generate", "--local", "--wait", "0", "generate a 5-second video of dunes")
+    assert code == 3, out + err  # still running when the wait ran out
+    pasted = re.search(r"kling-ai-30 (job \S+ --local)\.?$", out + err, re.M)
+    assert pasted is not None, out + err
+    job_id = pasted.group(1).split()[1]
+    # Without --local the job is looked for in the real backend's state: the error says what to add.
+    code, out, err = run(capsys, "job", job_id)
+    assert code != 0 and "It is a job of the offline project: add --local." in out + err
+    code, out, err = run(capsys, *pasted.group(1).rstrip(".").split())
+    assert code == 0, out + err
+    # The project link opens only while an offline command serves it: the line says which.
+    code, out, err = run(capsys, "export", "--local")
+    assert code == 0, out + err
+    assert "(it opens while an offline command runs: kling-ai-30 serve --http --local)" in out

@@ -156,6 +156,33 @@ async def test_credits_and_status_requests_never_reach_the_chat(
     assert run_sse_calls(backend) == 0
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "generate a 5-second preview from this image with slow camera movement",
+        "turn my photo into a 10 second clip",
+        "用这张照片生成一段5秒的视频",
+        "把我上傳的圖片做成影片",
+    ],
+)
+async def test_a_request_about_this_picture_with_none_uploaded_asks_for_it_and_spends_nothing(
+    mcp: Client, backend: LocalBackend, tmp_path: Path, message: str
+) -> None:
+    asked = await mcp.call_tool("generate", {"message": message, "wait_seconds": 60})
+    # Asked either way: by the router when it reads the words as "upload my photo, then…", else
+    # before the paid message.
+    assert "Which file should I upload?" in text_of(asked) or (
+        asked.is_error and "This project has no uploaded image yet" in text_of(asked)
+    ), text_of(asked)
+    assert run_sse_calls(backend) == 0
+    # With the picture uploaded first, the same words go ahead.
+    uploaded = await mcp.call_tool("upload", {"path": image(tmp_path, "beach.jpg")})
+    assert not uploaded.is_error, text_of(uploaded)
+    made = await mcp.call_tool("generate", {"message": message, "wait_seconds": 60})
+    assert made.structured_content is not None and made.structured_content["status"] == "done", text_of(made)
+    assert run_sse_calls(backend) == 1
+
+
 async def test_an_export_request_through_generate_renders_without_the_chat(mcp: Client, backend: LocalBackend) -> None:
     await mcp.call_tool("generate", {"message": "generate a 5-second video of snow", "wait_seconds": 60})
     sent = run_sse_calls(backend)

@@ -16,7 +16,7 @@ from ..client.tls import preload as preload_tls
 from ..config import Settings
 from ..errors import ConfigError, InputError, JobError, KlingError
 from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_for
-from .local_run import command_backend, local_module
+from .local_run import command_backend, local_module, saved_offline_job
 from .output import emit, emit_error
 from .progress import ProgressLine
 from .running import RunState, follow, follow_up, hangup_as_interrupt, open_workspace, tell_interrupted
@@ -258,7 +258,7 @@ async def _generate(args: argparse.Namespace, workspace: Workspace, ref: Project
         auto_export=not args.no_export,
         on_progress=progress.show,
     )
-    lead = outcome.lead(follow_up)
+    lead = outcome.lead(follow_up(args))
     if outcome.reused and not outcome.same_request and lead:
         progress.done()
         emit_error(args, JobError(lead))  # nothing of this request was done: a failure for a script
@@ -275,7 +275,14 @@ async def _export(args: argparse.Namespace, workspace: Workspace, ref: ProjectRe
 
 
 async def _job(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:
-    return await _follow(args, workspace, state, await workspace.job(args.job_id, ref.principal), _progress(args))
+    try:
+        outcome = await workspace.job(args.job_id, ref.principal)
+    except JobError as exc:
+        if args.local or not saved_offline_job(args.job_id):
+            raise
+        # Offline jobs live in the offline project, apart from the real backend's.
+        raise JobError(f"{exc} It is a job of the offline project: add --local.") from None
+    return await _follow(args, workspace, state, outcome, _progress(args))
 
 
 async def _history(args: argparse.Namespace, workspace: Workspace, ref: ProjectRef, state: RunState) -> int:

@@ -79,6 +79,14 @@ def command_backend(
         yield backend
 
 
+def saved_offline_job(job_id: str) -> bool:
+    """Whether the offline project holds a job of that id (a command without --local looks elsewhere)."""
+    if not job_id.replace("_", "").isalnum():
+        return False
+    backends = OfflineHome.default().client_dir / "state" / "backends"
+    return backends.is_dir() and any(backends.glob(f"*/jobs/{job_id}.json"))
+
+
 def local_module() -> Any:
     try:
         from .. import local

@@ -30,7 +30,10 @@ def emit(args: argparse.Namespace, view: BaseModel) -> None:
         print(message)
     export = getattr(view, "export", None)
     link = getattr(export if export is not None else view, "task_link", None)
-    if link:
+    if link and getattr(args, "local", False):
+        # The offline backend's pages are served by a running offline command, and this one ends now.
+        print(f"Open the project: {link} (it opens while an offline command runs: kling-ai-30 serve --http --local)")
+    elif link:
         print(f"Open the project: {link}")
     emit_hint(args, getattr(view, "error_type", None))
 

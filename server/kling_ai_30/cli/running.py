@@ -21,7 +21,7 @@ from .progress import ProgressLine
 if TYPE_CHECKING:
     # The workspace pulls in the whole client and chat stack: imported when a command needs it,
     # so `--help` and `route` stay fast.
-    from ..workspace.outcome import JobResult, Outcome
+    from ..workspace.outcome import FollowUp, JobResult, Outcome
     from ..workspace.projects import ProjectRef
     from ..workspace.workspace import Workspace
 
@@ -64,14 +64,21 @@ async def follow(
     budget = args.wait if getattr(args, "wait", None) is not None else float("inf")
     # `--wait` counts from when the backend has the message: exiting before that would cut the
     # request off unsent, and `kling-ai-30 job` could then only say so.
-    result = await workspace.follow(outcome, budget, follow_up, on_progress=progress.show, until_sent=True)
+    result = await workspace.follow(outcome, budget, follow_up(args), on_progress=progress.show, until_sent=True)
     progress.done()
     state.job_id = None if result.status != "running" else result.job_id
     return result
 
 
-def follow_up(job_id: str) -> str:
-    return f"it keeps running; check on it with: kling-ai-30 job {job_id}"
+def follow_up(args: argparse.Namespace) -> FollowUp:
+    """The command that picks a job up again, with ``--local`` when this command ran offline (the
+    offline project keeps its jobs apart from the real backend's)."""
+    local = " --local" if getattr(args, "local", False) else ""
+
+    def command(job_id: str) -> str:
+        return f"it keeps running; check on it with: kling-ai-30 job {job_id}{local}"
+
+    return command
 
 
 @contextlib.contextmanager

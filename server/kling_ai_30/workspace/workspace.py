@@ -58,6 +58,7 @@ from .accounts import AccountClients, Accounts
 from .backend_state import open_backend_state_dir, prune_loopback_backends
 from .estimate import Estimate, estimate
 from .history import HistoryView, ProjectsView, history_view, projects_view
+from .image_reference import check_picture_named, unnamed_file
 from .outcome import FollowUp, JobResult, Outcome, can_retry, report
 from .output_folder import checked_output_folder, copy_into
 from .plan_steps import is_url, plan_steps
@@ -231,10 +232,13 @@ class Workspace:
 
     def exported_video(self, ref: ProjectRef, render_id: str) -> Path | None:
         """The MP4 project ``ref`` exported as ``render_id``, while it is a file; None for any other id."""
-        opened = self._open.get(ref.key)
-        exports = opened.record.exports if opened is not None else self._projects.load(ref).exports
-        found = [Path(export.path) for export in exports if export.render_id == render_id]
+        found = [Path(export.path) for export in self._record(ref).exports if export.render_id == render_id]
         return found[-1] if found and found[-1].is_file() else None
+
+    def _record(self, ref: ProjectRef) -> ProjectRecord:
+        """The project's record: the open one, else as saved (without opening the project)."""
+        opened = self._open.get(ref.key)
+        return opened.record if opened is not None else self._projects.load(ref)
 
     def running_job(self, ref: ProjectRef) -> Job | None:
         """The job this server is running in project ``ref``, if any."""
@@ -337,10 +341,8 @@ class Workspace:
         if any(isinstance(step, UploadStep) and step.source and not is_url(step.source) for step in steps):
             refuse_server_file(ref.principal)
         routed = tuple(step.action.value for step in plan.steps)
-        unknown_file = next(
-            (i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None
-        )
-        if unknown_file is not None and any(isinstance(step, LONG_STEPS) for step in steps[unknown_file:]):
+        steps, unknown_file = unnamed_file(steps, self._record(ref).uploads)
+        if unknown_file is not None:
             # The rest of the request needs a file nobody named: ask for it, and send nothing (a paid
             # message about a picture the backend never got would be wasted).
             return await self._answer_now(ref, steps[: unknown_file + 1], routed, on_progress, rest_not_sent=True)
@@ -466,6 +468,7 @@ class Workspace:
             if running is not None:
                 same = kind is JobKind.EXPORT or running.request.message == message
                 return Outcome(job=running, routed_to=routed, reused=True, same_request=same)
+            check_picture_named(steps, project.record.uploads)
             job_id = Job.new_id(kind)
             locked = False
             if kind is JobKind.GENERATE:
