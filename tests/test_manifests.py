@@ -171,10 +171,14 @@ def test_no_project_mcp_json_sits_at_the_root_where_claude_code_would_read_it_as
 
 def test_every_declared_server_runs_kling_ai_30_serve() -> None:
     parser = build_parser()
-    for label, _, entry in _server_entries():
+    for label, kind, entry in _server_entries():
         if label == "mcpb":
             continue  # the launcher adds "serve"; checked below
-        assert entry["command"] == "uvx", label
+        if kind == "claude_desktop":
+            # Desktop starts servers without the user's shell PATH ("spawn uvx ENOENT"): an absolute path.
+            assert entry["command"].startswith("/") and entry["command"].endswith("/uvx"), label
+        else:
+            assert entry["command"] == "uvx", label
         _, rest = _uvx_target(entry["args"])
         assert parser.parse_args(rest).command == "serve", label
 

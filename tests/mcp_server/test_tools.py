@@ -121,6 +121,12 @@ async def test_iterative_edits_show_on_the_timeline_and_export_the_latest(mcp: C
         pytest.param(
             'change the title to "海边的早晨"', ["✅ Title text changed"], "已修改", id="en-with-chinese-title"
         ),
+        pytest.param(
+            'make the title gold and add a fade-out at the end, title "海边的早晨"',
+            ["✅ Title color changed", "fade out changed: none → 1 s"],
+            "_ms",
+            id="settings-in-words",
+        ),
     ],
 )
 async def test_a_silent_edit_is_summarised_in_the_language_it_was_asked_in(

@@ -109,3 +109,15 @@ def test_a_wait_that_is_not_a_finite_number_in_range_is_a_usage_error(
     with pytest.raises(SystemExit) as exited:
         main(["generate", "--wait", wait, "generate a 5-second video of a dune"])
     assert exited.value.code == 2 and "--wait" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("seconds", "fix"),
+    [("600", "choose 1 to 60"), ("0", "choose 1 to 60"), ("abc", "is not a whole number of seconds")],
+)
+def test_a_demo_length_the_offline_backend_cannot_make_is_a_usage_error(
+    seconds: str, fix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--seconds", seconds])
+    assert exited.value.code == 2 and fix in capsys.readouterr().err

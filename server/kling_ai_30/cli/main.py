@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..policy import DEFAULT_HTTP_PORT
-from .arguments import wait_seconds
+from .arguments import demo_seconds, wait_seconds
 
 # name -> (flags, keyword arguments for add_argument). Every subparser copy defaults to SUPPRESS,
 # so an option given before the command is not reset by the command's own default.
@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output-dir", help="where the MP4 goes")
     demo.add_argument("--image", help="use this image instead of the bundled one")
     demo.add_argument("--prompt", help='what the video shows, e.g. "waves at sunset" (without --image: no photo)')
-    demo.add_argument("--seconds", type=int, default=30, help="video length (default: %(default)s)")
+    demo.add_argument("--seconds", type=demo_seconds, default=30, help="video length, 1-60 (default: %(default)s)")
 
     history = sub.add_parser(
         "history", parents=options("history"), help="your recent jobs and videos, and where they are"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -193,8 +194,43 @@ def _describe(change: Change) -> str:
     field = change.field or "settings"
     if field in _CANVAS_FIELDS:
         return f"✅ {_CANVAS_FIELDS[field]}: {change.before} → {change.after}"
-    verb = _CHANGED_VERBS.get(field, f"{field} changed")
-    return f"✅ {change.track} {verb}: {change.before} → {change.after}"
+    if field in _CHANGED_VERBS:
+        return f"✅ {change.track} {_CHANGED_VERBS[field]}: {change.before} → {change.after}"
+    name, before, after = _detail_shown(field, change.before, change.after)
+    return f"✅ {change.track} {name} changed: {before} → {after}"
+
+
+# A segment's other settings carry the backend's own key names (``fade_out_ms``, ``fontSize``):
+# shown as words, and milliseconds as seconds.
+_DETAIL_NAMES_ZH = {
+    "fade out": "淡出",
+    "fade in": "淡入",
+    "color": "颜色",
+    "colour": "颜色",
+    "font": "字体",
+    "font size": "字号",
+    "position": "位置",
+    "motion": "运镜",
+    "speed": "速度",
+    "opacity": "不透明度",
+    "transition": "转场",
+    "filter": "滤镜",
+    "style": "样式",
+}
+
+
+def _detail_shown(field: str, before: str | None, after: str | None) -> tuple[str, str | None, str | None]:
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", field).replace("_", " ").replace("-", " ").lower().split()
+    if words[-1:] == ["ms"] and len(words) > 1:
+        return " ".join(words[:-1]), _seconds(before), _seconds(after)
+    return " ".join(words) or field, before, after
+
+
+def _seconds(value: str | None) -> str | None:
+    try:
+        return f"{float(value) / 1000:g} s" if value is not None else None
+    except ValueError:
+        return value
 
 
 # The labels ``draft`` gives tracks, and the canvas's; a name the backend gave a track is kept as is.
@@ -235,5 +271,7 @@ def _describe_zh(change: Change) -> str:
     field = change.field or "settings"
     if field in _CANVAS_FIELDS_ZH:
         return f"✅ {_CANVAS_FIELDS_ZH[field]}：{change.before} → {change.after}"
-    verb = _CHANGED_VERBS_ZH.get(field, f"的{field}已修改")
-    return f"✅ {track}{verb}：{change.before} → {change.after}"
+    if field in _CHANGED_VERBS_ZH:
+        return f"✅ {track}{_CHANGED_VERBS_ZH[field]}：{change.before} → {change.after}"
+    name, before, after = _detail_shown(field, change.before, change.after)
+    return f"✅ {track}的{_DETAIL_NAMES_ZH.get(name, name)}已修改：{before} → {after}"
