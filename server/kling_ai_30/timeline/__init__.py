@@ -23,7 +23,8 @@ words the changes; ``model`` holds the data they share. The names callers use ar
 
 from __future__ import annotations
 
-from .diff import NO_CHANGE, describe_changes, diff
+from .change_lines import NO_CHANGE, describe_changes
+from .diff import diff
 from .draft import is_exportable, read_tracks
 from .model import Change, ChangeKind, Segment, Track, TrackKind
 from .summary import EMPTY_TIMELINE, describe_track, summarize

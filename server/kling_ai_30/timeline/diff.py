@@ -1,12 +1,10 @@
-"""What changed between two drafts, and the ``✅`` lines that say so (the answer to a silent reply)."""
+"""What changed between two drafts (``change_lines`` says it in words: the answer to a silent reply)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from ..language import Language
 from .canvas import canvas_changes, read_canvas
 from .draft import read_tracks
 from .model import Change, ChangeKind, Segment, Track, TrackKind
@@ -14,10 +12,6 @@ from .summary import percent, segment_name, segment_text, time_range
 from .values import file_stem, shorten
 
 _T = TypeVar("_T")
-
-
-NO_CHANGE = "No visible change to the timeline."
-_NO_CHANGE_ZH = "时间线没有可见的变化。"
 
 
 def diff(
@@ -158,120 +152,3 @@ def _quoted(text: str | None) -> str:
 
 def _volume_shown(volume: float | None) -> str:
     return percent(volume) if volume is not None else "default"
-
-
-_CHANGED_VERBS = {
-    "trimmed": "trimmed",
-    "extended": "extended",
-    "moved": "moved",
-    "timing": "timing changed",
-    "label": "changed",
-    "source": "clip replaced",
-}
-
-
-_CANVAS_FIELDS = {"aspect_ratio": "Aspect ratio changed", "resolution": "Resolution changed"}
-
-
-def describe_changes(changes: Sequence[Change], language: Language = "en") -> str:
-    """One ``✅`` line per change, or a sentence saying nothing visible changed, in ``language``
-    (the request's: the backend's own reply would have been)."""
-    if not changes:
-        return _NO_CHANGE_ZH if language == "zh" else NO_CHANGE
-    describe = _describe_zh if language == "zh" else _describe
-    return "\n".join(describe(change) for change in changes)
-
-
-def _describe(change: Change) -> str:
-    if change.kind is ChangeKind.ADDED:
-        if change.field == "track" or change.after is None:
-            return f"✅ {change.track} track added"
-        return f"✅ {change.track} added: {change.after}"
-    if change.kind is ChangeKind.REMOVED:
-        if change.field == "track" or change.before is None:
-            return f"✅ {change.track} track removed"
-        return f"✅ {change.track} removed: {change.before}"
-    field = change.field or "settings"
-    if field in _CANVAS_FIELDS:
-        return f"✅ {_CANVAS_FIELDS[field]}: {change.before} → {change.after}"
-    if field in _CHANGED_VERBS:
-        return f"✅ {change.track} {_CHANGED_VERBS[field]}: {change.before} → {change.after}"
-    name, before, after = _detail_shown(field, change.before, change.after)
-    return f"✅ {change.track} {name} changed: {before} → {after}"
-
-
-# A segment's other settings carry the backend's own key names (``fade_out_ms``, ``fontSize``):
-# shown as words, and milliseconds as seconds.
-_DETAIL_NAMES_ZH = {
-    "fade out": "淡出",
-    "fade in": "淡入",
-    "color": "颜色",
-    "colour": "颜色",
-    "font": "字体",
-    "font size": "字号",
-    "position": "位置",
-    "motion": "运镜",
-    "speed": "速度",
-    "opacity": "不透明度",
-    "transition": "转场",
-    "filter": "滤镜",
-    "style": "样式",
-}
-
-
-def _detail_shown(field: str, before: str | None, after: str | None) -> tuple[str, str | None, str | None]:
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", field).replace("_", " ").replace("-", " ").lower().split()
-    if words[-1:] == ["ms"] and len(words) > 1:
-        return " ".join(words[:-1]), _seconds(before), _seconds(after)
-    return " ".join(words) or field, before, after
-
-
-def _seconds(value: str | None) -> str | None:
-    try:
-        return f"{float(value) / 1000:g} s" if value is not None else None
-    except ValueError:
-        return value
-
-
-# The labels ``draft`` gives tracks, and the canvas's; a name the backend gave a track is kept as is.
-_TRACKS_ZH = {
-    "Video": "视频",
-    "BGM": "背景音乐",
-    "Title": "标题",
-    "Subtitle": "字幕",
-    "Caption": "说明文字",
-    "Text": "文字",
-    "Audio": "音频",
-    "Track": "轨道",
-    "Canvas": "画布",
-}
-_CHANGED_VERBS_ZH = {
-    "trimmed": "已裁剪",
-    "extended": "已延长",
-    "moved": "已移动",
-    "timing": "时间已调整",
-    "text": "文字已修改",
-    "volume": "音量已调整",
-    "label": "已更改",
-    "source": "素材已替换",
-}
-_CANVAS_FIELDS_ZH = {"aspect_ratio": "画面比例已更改", "resolution": "分辨率已更改"}
-
-
-def _describe_zh(change: Change) -> str:
-    track = _TRACKS_ZH.get(change.track, change.track)
-    if change.kind is ChangeKind.ADDED:
-        if change.field == "track" or change.after is None:
-            return f"✅ 已添加{track}轨道"
-        return f"✅ 已添加{track}：{change.after}"
-    if change.kind is ChangeKind.REMOVED:
-        if change.field == "track" or change.before is None:
-            return f"✅ 已删除{track}轨道"
-        return f"✅ 已删除{track}：{change.before}"
-    field = change.field or "settings"
-    if field in _CANVAS_FIELDS_ZH:
-        return f"✅ {_CANVAS_FIELDS_ZH[field]}：{change.before} → {change.after}"
-    if field in _CHANGED_VERBS_ZH:
-        return f"✅ {track}{_CHANGED_VERBS_ZH[field]}：{change.before} → {change.after}"
-    name, before, after = _detail_shown(field, change.before, change.after)
-    return f"✅ {track}的{_DETAIL_NAMES_ZH.get(name, name)}已修改：{before} → {after}"
