@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from kling_ai_30.config import CLAUDE_MODEL_ENV, ENV_VARS, load_settings
 from kling_ai_30.local import LocalBackend, SimConfig, run_in_thread
@@ -87,3 +90,33 @@ async def workspace(base_url: str) -> AsyncIterator[Workspace]:
     """A workspace on the local backend: the middle both front ends call, without either of them."""
     async with Workspace(load_settings({}, api_url=base_url, web_url=base_url)) as ws:
         yield ws
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The project's wheel, built once per test run: the xdist workers share it (building one takes
+    seconds, and several tests read what it ships)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base
+    folder = shared / "wheel"
+    with FileLock(str(shared / "wheel.lock")):
+        if not list(folder.glob("kling_ai_30-*.whl")):
+            root = Path(__file__).resolve().parents[1]
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "wheel",
+                    "--no-deps",
+                    "--no-build-isolation",
+                    "-q",
+                    "-w",
+                    str(folder),
+                    str(root),
+                ],
+                check=True,
+                capture_output=True,
+            )
+    (built,) = folder.glob("kling_ai_30-*.whl")
+    return built

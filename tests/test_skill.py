@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -119,24 +117,7 @@ def test_a_skill_dir_without_skill_md_is_refused_with_a_hint(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_the_wheel_ships_the_frontmatter_and_skill_md(tmp_path: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("kling_ai_30-*.whl")
+def test_the_wheel_ships_the_frontmatter_and_skill_md(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         packaged = archive.read("kling_ai_30/_skill/frontmatter.yaml").decode("utf-8")
