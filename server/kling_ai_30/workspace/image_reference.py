@@ -13,7 +13,7 @@ meant: the request goes ahead without the upload step instead of asking for a fi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..client.models import UploadedFile
 from ..errors import InputError
@@ -41,12 +41,15 @@ def check_picture_named(steps: Sequence[PlanStep], uploads: Sequence[UploadedFil
         raise InputError(NO_PICTURE)
 
 
-def unnamed_file(steps: list[PlanStep], uploads: Sequence[UploadedFile]) -> tuple[list[PlanStep], int | None]:
+def unnamed_file(
+    steps: list[PlanStep], uploads: Callable[[], Sequence[UploadedFile]]
+) -> tuple[list[PlanStep], int | None]:
     """The steps to run, and the index of an upload step whose file nobody named while work after
-    it needs one (None when there is none): the caller asks for the file and sends nothing."""
+    it needs one (None when there is none): the caller asks for the file and sends nothing.
+    ``uploads`` (the project's) is read only for such a request."""
     at = next((i for i, step in enumerate(steps) if isinstance(step, UploadStep) and not step.source), None)
     if at is None or not any(isinstance(step, LONG_STEPS) for step in steps[at:]):
         return steps, None
-    if uploads:
+    if uploads():
         return steps[:at] + steps[at + 1 :], None
     return steps, at

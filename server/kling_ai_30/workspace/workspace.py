@@ -341,7 +341,7 @@ class Workspace:
         if any(isinstance(step, UploadStep) and step.source and not is_url(step.source) for step in steps):
             refuse_server_file(ref.principal)
         routed = tuple(step.action.value for step in plan.steps)
-        steps, unknown_file = unnamed_file(steps, self._record(ref).uploads)
+        steps, unknown_file = unnamed_file(steps, lambda: self._record(ref).uploads)
         if unknown_file is not None:
             # The rest of the request needs a file nobody named: ask for it, and send nothing (a paid
             # message about a picture the backend never got would be wasted).
